@@ -1,0 +1,99 @@
+"""The flask-restx Api, and the bridge from marshmallow schemas to it.
+
+marshmallow validates every body; Swagger models are generated from the same schemas
+with apispec's converter, so the docs cannot drift from what the code accepts.
+Nested schemas are inlined because flask-restx does not follow ``$ref`` inside a
+``schema_model`` (STACK_NOTES.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, request
+from flask_restx import Api, Namespace
+from marshmallow import Schema, ValidationError
+
+from .errors import AppError, InvalidJSON, UnsupportedMediaType, from_exception
+
+_plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
+APISpec("hirfa", "1", "2.0", plugins=[_plugin])
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+AUTHORIZATIONS = {
+    "bearer": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Bearer <access token>` from POST /auth/login",
+    }
+}
+
+api = Api(
+    blueprint,
+    version="1.0",
+    title="Hirfa API",
+    description=(
+        "Offline-first backend for artisan cooperatives: accounts, listings, review, "
+        'catalogue, orders. Errors are `{"error": {"code", "message", "details"}}`. '
+        "The CouchDB-compatible sync endpoints live under `/sync`."
+    ),
+    doc="/docs",
+    authorizations=AUTHORIZATIONS,
+    catch_all_404s=False,
+)
+
+
+@api.errorhandler(Exception)
+def _restx_error(exc: Exception):
+    # flask-restx calls this for errors raised inside resources; it wants (body, status,
+    # headers). ERROR_INCLUDE_MESSAGE is off so it does not add its own "message".
+    error = from_exception(exc)
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    return body, error.status, error.headers
+
+
+_models: dict[str, Any] = {}
+
+
+def model(schema_cls: type[Schema]):
+    """The Swagger model of a marshmallow schema, registered once on the Api."""
+    name = schema_cls.__name__.removesuffix("Schema")
+    if name not in _models:
+        jsonschema = _plugin.converter.schema2jsonschema(schema_cls)
+        _models[name] = api.schema_model(name, jsonschema)
+    return _models[name]
+
+
+def load_body(schema: Schema | type[Schema], *, partial: bool = False) -> dict[str, Any]:
+    """Parse the JSON body with a marshmallow schema: 415, invalid JSON and 400 as AppErrors."""
+    if isinstance(schema, type):
+        schema = schema()
+    if not request.is_json:
+        raise UnsupportedMediaType(
+            details={"content_type": request.content_type or None, "expected": "application/json"}
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidJSON()
+    if not isinstance(data, dict):
+        raise AppError("The JSON body must be an object.", details={"got": type(data).__name__})
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        # Converted here: flask-restx would answer with the exception's ``data`` attribute
+        # (the rejected input) instead of our error body.
+        raise from_exception(exc) from exc
+
+
+def dump(schema_cls: type[Schema], obj: Any, many: bool = False) -> Any:
+    return schema_cls(many=many).dump(obj)
+
+
+def namespace(name: str, description: str, path: str | None = None) -> Namespace:
+    ns = Namespace(name, description=description, path=path)
+    api.add_namespace(ns)
+    return ns

@@ -1,0 +1,81 @@
+"""Signing in: with a phone number and a PIN or password, or with a Firebase ID token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from ..config import Settings
+from ..errors import AccountDisabled, InvalidCredentials, NotConfigured, Unauthorized
+from . import accounts, throttle, tokens
+from .credentials import SecretHasher
+from .phones import InvalidPhone, normalise_phone
+
+
+def sign_in(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    hasher: SecretHasher,
+    phone: str,
+    secret: str,
+    address: str,
+) -> tuple[accounts.User, tokens.TokenPair]:
+    throttle.check_allowed(db, settings, phone, address)
+    found = accounts.find_by_phone(db, phone)
+    user, stored_hash = found if found else (None, None)
+    if user is None or not hasher.verify(stored_hash, secret):
+        throttle.record_failure(db, settings, phone, address)
+        raise InvalidCredentials()
+    # Checked after the secret, so a disabled account is not revealed to a guesser.
+    if user.disabled:
+        raise AccountDisabled()
+    throttle.record_success(db, phone)
+    if hasher.needs_rehash(stored_hash):
+        accounts.update_secret_hash(db, user.id, hasher.hash(secret))
+    return user, tokens.issue_pair(db, settings, user)
+
+
+def refresh(
+    db: sqlite_utils.Database, settings: Settings, refresh_token: str
+) -> tuple[accounts.User, tokens.TokenPair]:
+    user_id, successor = tokens.rotate(db, settings, refresh_token)
+    user = accounts.get_user(db, user_id)
+    if user is None:
+        raise Unauthorized()
+    if user.disabled:
+        raise AccountDisabled()
+    access = tokens.issue_access_token(settings, user)
+    return user, tokens.TokenPair(access, successor, settings.access_token_seconds)
+
+
+def sign_in_with_firebase(
+    db: sqlite_utils.Database, settings: Settings, firebase_app: Any, id_token: str
+) -> tuple[accounts.User, tokens.TokenPair]:
+    """Exchange a Firebase phone-auth ID token for Hirfa tokens (the account must exist)."""
+    if firebase_app is None:
+        raise NotConfigured(
+            "Firebase sign-in is not configured on this server: set HIRFA_FIREBASE_CREDENTIALS."
+        )
+    from firebase_admin import auth as firebase_auth
+
+    try:
+        claims = firebase_auth.verify_id_token(id_token, app=firebase_app, check_revoked=False)
+    except (ValueError, firebase_auth.InvalidIdTokenError) as exc:
+        raise Unauthorized("The Firebase ID token is not valid.") from exc
+    raw_phone = claims.get("phone_number")
+    if not raw_phone:
+        raise Unauthorized("The Firebase account has no verified phone number.")
+    try:
+        phone = normalise_phone(raw_phone)
+    except InvalidPhone as exc:
+        raise Unauthorized(str(exc)) from exc
+    found = accounts.find_by_phone(db, phone)
+    if found is None:
+        raise Unauthorized(
+            "No Hirfa account has this phone number. Ask your cooperative's coordinator."
+        )
+    user = found[0]
+    if user.disabled:
+        raise AccountDisabled()
+    return user, tokens.issue_pair(db, settings, user)

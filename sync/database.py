@@ -1,0 +1,101 @@
+"""The SQLite connection: pragmas, write transactions, and errors wrapped at the boundary."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+
+class StorageError(Exception):
+    """The store could not do what was asked (disk full, corrupt file, locked too long)."""
+
+    status = 503
+
+
+class StoreBusy(StorageError):
+    """Another writer held the store for longer than the busy timeout."""
+
+
+class ConstraintViolation(StorageError):
+    """A uniqueness or foreign-key rule of the schema refused the write."""
+
+    status = 409
+
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open one connection (one per thread: a connection is never shared across threads).
+
+    ``synchronous=FULL`` with WAL: a write the server acknowledged to a phone survives a
+    power cut. NORMAL could lose the last commits, and the phone would already have
+    forgotten them (https://www.sqlite.org/pragma.html#pragma_synchronous).
+    """
+    path = str(path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see write_transaction).
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the store at {path}: {exc}") from exc
+    return sqlite_utils.Database(conn)
+
+
+_savepoints = threading.local()
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One atomic write; nested calls become savepoints.
+
+    BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads
+    and then writes fails with "database is locked" when another writer got in between.
+    """
+    conn = db.conn
+    try:
+        if conn.in_transaction:
+            depth = getattr(_savepoints, "depth", 0) + 1
+            _savepoints.depth = depth
+            name = f"sp_{depth}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            finally:
+                _savepoints.depth = depth - 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreBusy("the store is busy; retry shortly") from exc
+        raise StorageError(str(exc)) from exc
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise ConstraintViolation(str(exc)) from exc
+        raise StorageError(str(exc)) from exc

@@ -1,0 +1,140 @@
+"""Versioned, idempotent schema migrations, applied on start and by ``flask init-db``.
+
+Each migration runs once, in its own write transaction, and is recorded in
+``schema_migrations``; running them again does nothing. Never edit a released
+migration: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+import sqlite_utils
+
+from .database import write_transaction
+
+Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run DDL statements one by one: ``executescript`` would COMMIT our transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement!r}")
+
+
+def _accounts(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE cooperatives (
+            id TEXT PRIMARY KEY,
+            name_ar TEXT NOT NULL,
+            name_fr TEXT NOT NULL,
+            region TEXT NOT NULL,
+            categories TEXT NOT NULL DEFAULT '[]',
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            phone TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('artisan', 'coordinator', 'buyer', 'admin')),
+            display_name TEXT NOT NULL,
+            locale TEXT NOT NULL DEFAULT 'ar',
+            cooperative_id TEXT REFERENCES cooperatives(id),
+            secret_hash TEXT NOT NULL,
+            secret_kind TEXT NOT NULL CHECK (secret_kind IN ('pin', 'password')),
+            session_version INTEGER NOT NULL DEFAULT 0,
+            disabled_at REAL,
+            created_by TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX users_cooperative ON users(cooperative_id);
+        CREATE TABLE coordinator_cooperatives (
+            user_id TEXT NOT NULL REFERENCES users(id),
+            cooperative_id TEXT NOT NULL REFERENCES cooperatives(id),
+            PRIMARY KEY (user_id, cooperative_id)
+        );
+        CREATE TABLE refresh_tokens (
+            id TEXT PRIMARY KEY,
+            family_id TEXT NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            token_hash TEXT NOT NULL,
+            parent_id TEXT,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            used_at REAL,
+            successor_id TEXT,
+            revoked_at REAL
+        );
+        CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+        CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+        CREATE TABLE sign_in_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            first_failure_at REAL NOT NULL,
+            last_failure_at REAL NOT NULL,
+            locked_until REAL NOT NULL DEFAULT 0
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    (1, "accounts", _accounts),
+]
+
+
+def register(version: int, name: str) -> Callable:
+    """Decorator for migrations defined next to the code that owns the tables."""
+
+    def wrap(fn: Callable[[sqlite_utils.Database], None]):
+        if any(v == version for v, _, _ in MIGRATIONS):
+            raise RuntimeError(f"migration {version} is defined twice")
+        MIGRATIONS.append((version, name, fn))
+        MIGRATIONS.sort(key=lambda m: m[0])
+        return fn
+
+    return wrap
+
+
+def applied_versions(db: sqlite_utils.Database) -> set[int]:
+    if "schema_migrations" not in db.table_names():
+        return set()
+    return {row["version"] for row in db["schema_migrations"].rows}
+
+
+def pending(db: sqlite_utils.Database) -> list[Migration]:
+    done = applied_versions(db)
+    return [m for m in MIGRATIONS if m[0] not in done]
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply the pending migrations; returns the versions applied now."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
+    applied = []
+    for version, name, fn in MIGRATIONS:
+        with write_transaction(db):
+            # Re-check inside the write lock: two workers starting at once must not
+            # both apply the same migration.
+            if db.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", [version]
+            ).fetchone():
+                continue
+            fn(db)
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [version, name, time.time()],
+            )
+            applied.append(version)
+    return applied
