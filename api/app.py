@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 import sqlite_utils
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from flask_cors import CORS
 
 from sync import migrations
 from sync.database import StorageError, connect
+from sync.store import ChangeNotifier
 
 from .config import Settings, load_settings
 from .errors import handle
@@ -26,6 +27,7 @@ class Hirfa:
         self.settings = settings
         self.hasher = SecretHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
         self.firebase_app: Any = None
+        self.notifier = ChangeNotifier()
 
     def db(self) -> sqlite_utils.Database:
         """This request's connection (one per thread; SQLite connections are not shared)."""
@@ -88,11 +90,36 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     from .rest import blueprint
 
     app.register_blueprint(blueprint)
-    CORS(app, resources={r"/api/*": {"origins": settings.cors_origins.split(",")}})
-    app.register_error_handler(Exception, handle)
+    _mount_sync(app)
+    origins = settings.cors_origins.split(",")
+    # WebView clients and PouchDB in a browser need CORS on both APIs.
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": origins}, r"/sync/*": {"origins": origins}},
+        expose_headers=["ETag", "Retry-After"],
+        max_age=86400,
+    )
+    app.register_error_handler(Exception, _error_for_path)
     _health(app, hirfa)
     register_cli(app)
     return app
+
+
+def _mount_sync(app: Flask) -> None:
+    from sync import couch_documents  # noqa: F401  (adds the document routes)
+    from sync.couch_protocol import blueprint as sync_blueprint
+
+    app.register_blueprint(sync_blueprint)
+
+
+def _error_for_path(exc: Exception):
+    """Errors outside any view (unknown routes, 405) in the shape the client expects:
+    CouchDB's ``{"error", "reason"}`` under /sync, ours everywhere else."""
+    if request.path == "/sync" or request.path.startswith("/sync/"):
+        from sync.couch_http import error_response
+
+        return error_response(exc)
+    return handle(exc)
 
 
 def _health(app: Flask, hirfa: Hirfa) -> None:

@@ -50,6 +50,13 @@ class Settings:
     # argon2id cost; OWASP's minimum is 19 MiB, 2 iterations.
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2
+    # CouchDB-protocol sync (/sync/<db>)
+    sync_db_name: str = "hirfa"
+    sync_revs_limit: int = 1000
+    sync_max_bulk_docs: int = 2000
+    sync_max_attachment_bytes: int = 10 * 1024 * 1024
+    sync_max_doc_bytes: int = 1024 * 1024
+    sync_longpoll_max_ms: int = 60_000
     cors_origins: str = "*"
     trust_proxy: bool = False
     extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,161 @@
+"""Who sees and who may write which document: channels and ``validate`` per type.
+
+As in Couchbase Sync Gateway, a pure function maps each document to its channels and
+another maps each user to the channels they read. ``validate(user, old, new)`` is
+CouchDB's ``validate_doc_update`` in Python: it raises Forbidden with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from marshmallow import ValidationError
+
+from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS
+
+from .errors import Forbidden
+
+PUBLIC = "public"
+
+
+class Reader(Protocol):
+    id: str
+    role: str
+    cooperative_ids: tuple[str, ...]
+
+
+# artisan id -> her cooperative id (None if no such artisan)
+Directory = Callable[[str], str | None]
+
+
+def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
+    """The channels of a document's winning revision (none for a deletion's body)."""
+    if not body:
+        return set()
+    kind = body.get("type")
+    channels: set[str] = set()
+    artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
+    if isinstance(artisan, str) and artisan:
+        channels.add(f"artisan:{artisan}")
+    coop = body.get("cooperative")
+    if isinstance(coop, str) and coop:
+        channels.add(f"coop:{coop}")
+    if kind == "order" and isinstance(body.get("buyer"), str):
+        channels.add(f"buyer:{body['buyer']}")
+    if kind == "product" and body.get("status") == "approved":
+        channels.add(PUBLIC)
+    return channels
+
+
+def user_channels(user: Reader) -> set[str] | None:
+    """The channels a user reads; None means every document (admins)."""
+    if user.role == "admin":
+        return None
+    if user.role == "artisan":
+        return {f"artisan:{user.id}"}
+    if user.role == "coordinator":
+        return {f"coop:{c}" for c in user.cooperative_ids}
+    if user.role == "buyer":
+        return {f"buyer:{user.id}"}
+    return set()
+
+
+def _immutable(old: dict | None, new: dict, *names: str) -> None:
+    if old is None:
+        return
+    for name in names:
+        if old.get(name) != new.get(name):
+            raise Forbidden(f"{name} cannot be changed once set")
+
+
+def _may_author(user: Reader, body: dict, directory: Directory) -> None:
+    """Artisan-owned types: the artisan herself, or a coordinator of her cooperative."""
+    owner, coop = body.get("owner"), body.get("cooperative")
+    if user.role == "artisan":
+        if owner != user.id:
+            raise Forbidden("owner must be your own user id")
+        if coop not in user.cooperative_ids:
+            raise Forbidden("cooperative must be your own cooperative")
+        return
+    if user.role == "coordinator":
+        if coop not in user.cooperative_ids:
+            raise Forbidden("you can only write documents of your own cooperatives")
+        if directory(owner) != coop:
+            raise Forbidden("owner must be an artisan of this cooperative")
+        return
+    raise Forbidden(f"a {user.role} cannot write this document")
+
+
+def validate(
+    user: Reader, old: dict[str, Any] | None, new: dict[str, Any], directory: Directory
+) -> None:
+    """Raise Forbidden unless ``user`` may turn ``old`` (None: new doc) into ``new``."""
+    if user.role == "admin":
+        if not new.get("_deleted"):
+            _check_schema(new)
+        return
+    if new.get("_deleted"):
+        if old is None:
+            return  # deleting what does not exist (or a losing branch) reveals nothing
+        _check_writer(user, old, old, directory)
+        return
+    _check_schema(new)
+    if old is not None:
+        _immutable(old, new, "type")
+        _check_writer(user, old, old, directory)  # must also have been allowed on the old
+    _check_writer(user, old, new, directory)
+
+
+def _check_schema(body: dict[str, Any]) -> None:
+    schema_cls = DOCUMENT_SCHEMAS.get(body.get("type"))  # type: ignore[arg-type]
+    if schema_cls is None:
+        known = ", ".join(sorted(DOCUMENT_SCHEMAS))
+        raise Forbidden(f"unknown document type {body.get('type')!r}; expected one of {known}")
+    payload = {k: v for k, v in body.items() if not k.startswith("_")}
+    try:
+        schema_cls().load(payload)
+    except ValidationError as exc:
+        raise Forbidden(f"invalid {body['type']}: {exc.messages}") from exc
+
+
+def _check_writer(user: Reader, old: dict | None, new: dict, directory: Directory) -> None:
+    kind = new.get("type")
+    if kind in ("product", "photo", "material_movement"):
+        _immutable(old, new, "owner", "cooperative", "created_at")
+        _may_author(user, new, directory)
+        if kind == "product":
+            status = new.get("status")
+            unchanged = old is not None and old.get("status") == status
+            if not unchanged and status not in AUTHOR_STATUSES:
+                raise Forbidden(
+                    f"status {status!r} is set by the cooperative's review, not by the listing"
+                )
+        return
+    if kind == "review":
+        _immutable(old, new, "product_id", "artisan", "cooperative")
+        if user.role != "coordinator" or new.get("cooperative") not in user.cooperative_ids:
+            raise Forbidden("only a coordinator of the product's cooperative writes its review")
+        return
+    if kind == "order":
+        _immutable(old, new, "buyer", "artisan", "cooperative", "product_id", "created_at")
+        if old is None and (user.role != "buyer" or new.get("buyer") != user.id):
+            raise Forbidden("orders are placed by the buyer, as themself")
+        allowed = {
+            "buyer": new.get("buyer") == user.id,
+            "artisan": new.get("artisan") == user.id,
+            "coordinator": new.get("cooperative") in user.cooperative_ids,
+        }
+        if not allowed.get(user.role, False):
+            raise Forbidden("you are not a party to this order")
+        return
+    raise Forbidden(f"unknown document type {kind!r}")
+
+
+def make_check(user: Reader, directory: Directory):
+    """The store's ``check`` callback for this user's writes."""
+
+    def check(doc_id: str, old: dict | None, new: dict) -> None:
+        validate(user, old, new, directory)
+
+    return check
