@@ -60,12 +60,13 @@ def context() -> SyncContext:
     return g.sync_context
 
 
-def open_store() -> DocumentStore:
+def open_store(db=None) -> DocumentStore:
+    """The store on this request's connection, or on ``db`` when given."""
     from .access import channels_for
 
     hirfa = current_app.extensions["hirfa"]
     return DocumentStore(
-        hirfa.db(),
+        db if db is not None else hirfa.db(),
         channels_for,
         revs_limit=hirfa.settings.sync_revs_limit,
         max_attachment_bytes=hirfa.settings.sync_max_attachment_bytes,

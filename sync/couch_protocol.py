@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Response, current_app, request
 
 from .couch_http import (
     CouchError,
@@ -22,6 +22,7 @@ from .couch_http import (
     json_body,
     json_param,
     json_response,
+    open_store,
     seq_param,
     sync_settings,
 )
@@ -37,8 +38,6 @@ def _couch_error(exc: Exception):
 
 @blueprint.get("/")
 def welcome():
-    from .couch_http import open_store
-
     row = open_store().db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
     return json_response(
         {
@@ -122,35 +121,41 @@ def _longpoll(ctx, since: int, options: dict) -> Response:
     timeout_ms = int_param("timeout", settings.sync_longpoll_max_ms, minimum=0)
     timeout = min(timeout_ms, settings.sync_longpoll_max_ms) / 1000
     heartbeat = int_param("heartbeat", None, minimum=1)
-    notifier = current_app.extensions["hirfa"].notifier
+    hirfa = current_app.extensions["hirfa"]
+    # The request's connection is closed when the view returns; a streamed answer owns
+    # its own connection for as long as it waits.
+    store = open_store(hirfa.open_db())
 
     def stream():
-        deadline = time.monotonic() + timeout
-        seen = since
-        while True:
-            page = ctx.store.changes(since, **options)
-            if page["results"]:
-                break
-            seen = max(seen, page["last_seq"])
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            step = min(left, heartbeat / 1000) if heartbeat else left
-            if not notifier.wait_past(seen, step) and heartbeat:
-                yield "\n"
-        yield (
-            json.dumps(
-                {
-                    "results": page["results"],
-                    "last_seq": page["last_seq"],
-                    "pending": page["pending"],
-                },
-                ensure_ascii=False,
+        try:
+            deadline = time.monotonic() + timeout
+            seen = since
+            while True:
+                page = store.changes(since, **options)
+                if page["results"]:
+                    break
+                seen = max(seen, page["last_seq"])
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                step = min(left, heartbeat / 1000) if heartbeat else left
+                if not hirfa.notifier.wait_past(seen, step) and heartbeat:
+                    yield "\n"
+            yield (
+                json.dumps(
+                    {
+                        "results": page["results"],
+                        "last_seq": page["last_seq"],
+                        "pending": page["pending"],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
             )
-            + "\n"
-        )
+        finally:
+            store.db.close()
 
-    return Response(stream_with_context(stream()), mimetype="application/json")
+    return Response(stream(), mimetype="application/json")
 
 
 @blueprint.post("/<db>/_revs_diff")

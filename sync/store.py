@@ -255,7 +255,13 @@ class DocumentStore(ReadMixin, FeedMixin):
     def _save_row(self, doc_id: str, tree: revtree.Tree, old: DocRow | None) -> int:
         winner = revtree.winner(tree)
         deleted = tree[winner].deleted
-        channels = self.channels_fn(doc_id, None if deleted else self.body(doc_id, winner))
+        body = self.body(doc_id, winner)
+        if deleted and not {k for k in body or {} if not k.startswith("_")}:
+            # A bare tombstone ({"_deleted": true}, as PouchDB sends) stays in the channels
+            # the document was in, so every device that had it learns of the deletion.
+            channels = old.channels if old else set()
+        else:
+            channels = self.channels_fn(doc_id, body)
         seq = self._next_seq()
         self.db.execute(
             "INSERT OR REPLACE INTO docs (id, seq, tree, winner, deleted, channels) "

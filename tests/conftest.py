@@ -7,6 +7,9 @@ import pytest
 from api import create_app
 from seed import demo, populate
 
+# Fixtures that start real servers: pouchdb-server (npm) and Hirfa over HTTP.
+pytest_plugins = ["tests.pouchdb_server", "tests.live_server"]
+
 # Cheap argon2 for tests only: the cost is a setting, the code path is the real one.
 FAST_KDF = {"argon2_memory_kib": 64, "argon2_time_cost": 1}
 
