@@ -20,10 +20,11 @@ def init_db() -> None:
     db = _hirfa().open_db()
     try:
         applied = migrations.migrate(db)
+        versions = sorted(migrations.applied_versions(db))
     finally:
         db.close()
     click.echo(f"store: {_hirfa().settings.store_path}")
-    click.echo(f"applied migrations: {applied or 'none (up to date)'}")
+    click.echo(f"schema versions: {versions} (applied now: {applied or 'none, up to date'})")
 
 
 @click.command("seed")
@@ -49,7 +50,7 @@ def demo_accounts() -> None:
     click.echo("Demo accounts (POST /api/v1/auth/login with phone + pin/password):")
     for role, name, phone, secret in demo_sign_ins():
         kind = "pin" if role == "artisan" else "password"
-        click.echo(f"  {role:<12} {phone:<15} {kind} {secret:<18} {name}")
+        click.echo(f"  {role:<12} {phone:<15} {kind + ' ' + secret:<26} {name}")
 
 
 @click.command("create-user")

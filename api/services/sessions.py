@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlite_utils
@@ -63,6 +64,9 @@ def sign_in_with_firebase(
         claims = firebase_auth.verify_id_token(id_token, app=firebase_app, check_revoked=False)
     except (ValueError, firebase_auth.InvalidIdTokenError) as exc:
         raise Unauthorized("The Firebase ID token is not valid.") from exc
+    # Checked here too: firebase-admin skips expiry in its emulator mode.
+    if not isinstance(claims.get("exp"), int) or claims["exp"] < time.time() - 60:
+        raise Unauthorized("The Firebase ID token has expired.")
     raw_phone = claims.get("phone_number")
     if not raw_phone:
         raise Unauthorized("The Firebase account has no verified phone number.")
