@@ -73,7 +73,7 @@ def get_doc(db: str, doc_id: str):
     open_revs = request.args.get("open_revs")
     if open_revs is not None:
         revs = "all" if open_revs == "all" else json_param("open_revs")
-        removed = ctx.store.removal_stub(doc_id, ctx.visible)
+        removed = ctx.store.removal_stub(doc_id, ctx.visible, revs=flag("revs"))
         if removed is not None:
             return json_response([{"ok": removed}])
         options.pop("conflicts")

@@ -188,7 +188,7 @@ def bulk_get(db: str):
 
 
 def _bulk_get_one(ctx, doc_id, rev, atts_since, options) -> list[dict]:
-    removed = ctx.store.removal_stub(doc_id, ctx.visible)
+    removed = ctx.store.removal_stub(doc_id, ctx.visible, revs=options["revs"])
     if removed is not None:
         return [{"ok": removed}]
     revs = [rev] if rev else "all"

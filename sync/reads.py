@@ -214,8 +214,14 @@ class ReadMixin:
             raise NotFound("attachment content is missing")
         return stub, data
 
-    def removal_stub(self, doc_id: str, visible: Visible) -> dict[str, Any] | None:
-        """For a document that left the caller's channels: Sync Gateway's ``_removed`` stub."""
+    def removal_stub(
+        self, doc_id: str, visible: Visible, revs: bool = False
+    ) -> dict[str, Any] | None:
+        """For a document that left the caller's channels: Sync Gateway's ``_removed`` stub.
+
+        With ``revs`` it carries ``_revisions``, so the device grafts it onto the history
+        it has instead of keeping the old revision as a live conflict.
+        """
         if visible is None:
             return None
         row = self.row(doc_id)
@@ -226,7 +232,12 @@ class ReadMixin:
             f"SELECT 1 FROM doc_channels WHERE doc_id = ? AND removed = 1 AND channel IN ({marks})",
             [doc_id, *sorted(visible)],
         ).fetchone()
-        return {"_id": doc_id, "_rev": row.winner, "_removed": True} if was_visible else None
+        if not was_visible:
+            return None
+        stub: dict[str, Any] = {"_id": doc_id, "_rev": row.winner, "_removed": True}
+        if revs:
+            stub["_revisions"] = revtree.to_revisions(row.tree, row.winner)
+        return stub
 
 
 def _since_pos(tree: revtree.Tree, rev: str, atts_since: list[str] | None) -> int:
