@@ -10,7 +10,7 @@ from flask import Flask, g, jsonify, request
 from flask_cors import CORS
 
 from sync import migrations
-from sync.database import StorageError, connect
+from sync.database import ConnectionPool, StorageError, connect
 from sync.store import ChangeNotifier
 
 from .config import Settings, load_settings
@@ -28,11 +28,12 @@ class Hirfa:
         self.hasher = SecretHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
         self.firebase_app: Any = None
         self.notifier = ChangeNotifier()
+        self.pool = ConnectionPool(settings.store_path)
 
     def db(self) -> sqlite_utils.Database:
         """This request's connection (one per thread; SQLite connections are not shared)."""
         if "hirfa_db" not in g:
-            g.hirfa_db = connect(self.settings.store_path)
+            g.hirfa_db = self.pool.acquire()
         return g.hirfa_db
 
     def firebase(self) -> Any:
@@ -83,7 +84,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     def _close_db(exc: BaseException | None) -> None:
         conn = g.pop("hirfa_db", None)
         if conn is not None:
-            conn.close()
+            hirfa.pool.release(conn)
 
     from . import resources  # noqa: F401  (registers the namespaces on the Api)
     from .cli import register_cli

@@ -124,7 +124,7 @@ def _longpoll(ctx, since: int, options: dict) -> Response:
     hirfa = current_app.extensions["hirfa"]
     # The request's connection is closed when the view returns; a streamed answer owns
     # its own connection for as long as it waits.
-    store = open_store(hirfa.open_db())
+    store = open_store(hirfa.pool.acquire())
 
     def stream():
         try:
@@ -153,7 +153,7 @@ def _longpoll(ctx, since: int, options: dict) -> Response:
                 + "\n"
             )
         finally:
-            store.db.close()
+            hirfa.pool.release(store.db)
 
     return Response(stream(), mimetype="application/json")
 
@@ -165,7 +165,8 @@ def revs_diff(db: str):
     asked = json_body()
     if not isinstance(asked, dict):
         raise BadRequest("_revs_diff wants {doc id: [revisions]}")
-    return json_response(ctx.store.revs_diff(asked, ctx.visible))
+    with ctx.store.prefetched(list(asked)):
+        return json_response(ctx.store.revs_diff(asked, ctx.visible))
 
 
 @blueprint.post("/<db>/_bulk_get")
@@ -177,13 +178,14 @@ def bulk_get(db: str):
     if not isinstance(docs, list):
         raise BadRequest('_bulk_get wants {"docs": [{"id", "rev"}]}')
     options = {"revs": flag("revs"), "attachments_data": flag("attachments")}
+    if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in docs):
+        raise BadRequest("each _bulk_get entry needs an id")
     results = []
-    for item in docs:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise BadRequest("each _bulk_get entry needs an id")
-        doc_id, rev = item["id"], item.get("rev")
-        found = _bulk_get_one(ctx, doc_id, rev, item.get("atts_since"), options)
-        results.append({"id": doc_id, "docs": found})
+    with ctx.store.prefetched([item["id"] for item in docs]):
+        for item in docs:
+            doc_id, rev = item["id"], item.get("rev")
+            found = _bulk_get_one(ctx, doc_id, rev, item.get("atts_since"), options)
+            results.append({"id": doc_id, "docs": found})
     return json_response({"results": results})
 
 

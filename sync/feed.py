@@ -29,8 +29,9 @@ class FeedMixin:
         head = self.update_seq()
         picked = self._changed_ids(since, visible, limit, doc_ids)
         results = []
+        rows = self.rows([doc_id for doc_id, _ in picked])
         for doc_id, seq in picked:
-            row = self.row(doc_id)
+            row = rows.get(doc_id)
             if row is None:  # purged between the two queries
                 continue
             if visible is not None and not (visible & row.channels):
@@ -58,6 +59,13 @@ class FeedMixin:
         return {"results": results, "last_seq": last_seq, "pending": pending}
 
     def _changed_ids(self, since, visible, limit, doc_ids) -> list[tuple[str, int]]:
+        sql, params = self._changed_sql(since, visible, doc_ids)
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", [*params, limit]
+        return [(r[0], r[1]) for r in self.db.execute(sql, params).fetchall()]
+
+    @staticmethod
+    def _changed_sql(since, visible, doc_ids) -> tuple[str, list[Any]]:
         params: list[Any] = []
         if visible is None:
             sql = "SELECT id, seq FROM docs WHERE seq > ?"
@@ -65,25 +73,20 @@ class FeedMixin:
             if doc_ids is not None:
                 sql += f" AND id IN ({','.join('?' * len(doc_ids)) or 'NULL'})"
                 params += doc_ids
-            sql += " ORDER BY seq"
-        else:
-            marks = ",".join("?" * len(visible)) or "NULL"
-            sql = (
-                f"SELECT doc_id, max(seq) AS s FROM doc_channels "
-                f"WHERE channel IN ({marks}) AND seq > ?"
-            )
-            params += [*sorted(visible), since]
-            if doc_ids is not None:
-                sql += f" AND doc_id IN ({','.join('?' * len(doc_ids)) or 'NULL'})"
-                params += doc_ids
-            sql += " GROUP BY doc_id ORDER BY s"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        return [(r[0], r[1]) for r in self.db.execute(sql, params).fetchall()]
+            return sql + " ORDER BY seq", params
+        marks = ",".join("?" * len(visible)) or "NULL"
+        sql = (
+            f"SELECT doc_id, max(seq) AS s FROM doc_channels WHERE channel IN ({marks}) AND seq > ?"
+        )
+        params += [*sorted(visible), since]
+        if doc_ids is not None:
+            sql += f" AND doc_id IN ({','.join('?' * len(doc_ids)) or 'NULL'})"
+            params += doc_ids
+        return sql + " GROUP BY doc_id ORDER BY s", params
 
     def _count_after(self, seq: int, visible: Visible, doc_ids) -> int:
-        return len(self._changed_ids(seq, visible, None, doc_ids))
+        sql, params = self._changed_sql(seq, visible, doc_ids)
+        return self.db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
 
     def _removed_channels(self, doc_id: str, visible: set[str]) -> set[str]:
         marks = ",".join("?" * len(visible))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,7 @@ class DocumentStore(ReadMixin, FeedMixin):
         self.revs_limit = revs_limit
         self.max_attachment_bytes = max_attachment_bytes
         self.notifier = notifier
+        self._prefetched: dict[str, DocRow | None] | None = None
 
     # reading the metadata
 
@@ -104,7 +106,19 @@ class DocumentStore(ReadMixin, FeedMixin):
     def doc_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM docs WHERE deleted = 0").fetchone()[0]
 
+    @contextmanager
+    def prefetched(self, doc_ids: list[str]) -> Iterator[None]:
+        """Read these rows in one query for the duration of a read-only request."""
+        self._prefetched = {doc_id: None for doc_id in doc_ids}
+        self._prefetched.update(self.rows(doc_ids))
+        try:
+            yield
+        finally:
+            self._prefetched = None
+
     def row(self, doc_id: str) -> DocRow | None:
+        if self._prefetched is not None and doc_id in self._prefetched:
+            return self._prefetched[doc_id]
         found = self.db.execute(
             "SELECT id, seq, tree, winner, deleted, channels FROM docs WHERE id = ?", [doc_id]
         ).fetchone()
@@ -118,6 +132,26 @@ class DocumentStore(ReadMixin, FeedMixin):
             bool(found[4]),
             set(json.loads(found[5])),
         )
+
+    def rows(self, doc_ids: list[str]) -> dict[str, DocRow]:
+        """Many rows in one query (feeds and bulk reads)."""
+        found: dict[str, DocRow] = {}
+        for start in range(0, len(doc_ids), 500):  # stay under SQLite's variable limit
+            chunk = doc_ids[start : start + 500]
+            for r in self.db.execute(
+                "SELECT id, seq, tree, winner, deleted, channels FROM docs "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[r[0]] = DocRow(
+                    r[0],
+                    r[1],
+                    revtree.tree_from_json(json.loads(r[2])),
+                    r[3],
+                    bool(r[4]),
+                    set(json.loads(r[5])),
+                )
+        return found
 
     def body(self, doc_id: str, rev: str) -> dict[str, Any] | None:
         found = self.db.execute(
@@ -144,6 +178,8 @@ class DocumentStore(ReadMixin, FeedMixin):
         self, docs: list[dict[str, Any]], new_edits: bool = True, check: CheckFn | None = None
     ) -> list[dict[str, Any]]:
         """Write many documents, each in its own savepoint: one refused doc spoils none else."""
+        if self._prefetched is not None:
+            raise RuntimeError("no writes inside prefetched()")
         results = []
         last_seq = None
         with write_transaction(self.db):
@@ -212,7 +248,7 @@ class DocumentStore(ReadMixin, FeedMixin):
         )
         if (set(tree) | set(path)) - set(merged):
             self._drop_stemmed(doc_id, merged)
-        return new_rev, self._save_row(doc_id, merged, row)
+        return new_rev, self._save_row(doc_id, merged, row, {new_rev: body})
 
     def _new_edit_ancestors(self, doc: dict, row: DocRow | None) -> tuple[list[str], dict]:
         """The new revision's ancestry (newest first) and its parent's attachments."""
@@ -252,10 +288,16 @@ class DocumentStore(ReadMixin, FeedMixin):
             [doc_id, *kept],
         )
 
-    def _save_row(self, doc_id: str, tree: revtree.Tree, old: DocRow | None) -> int:
+    def _save_row(
+        self,
+        doc_id: str,
+        tree: revtree.Tree,
+        old: DocRow | None,
+        known: dict[str, dict[str, Any]] | None = None,
+    ) -> int:
         winner = revtree.winner(tree)
         deleted = tree[winner].deleted
-        body = self.body(doc_id, winner)
+        body = (known or {}).get(winner) or self.body(doc_id, winner)
         if deleted and not {k for k in body or {} if not k.startswith("_")}:
             # A bare tombstone ({"_deleted": true}, as PouchDB sends) stays in the channels
             # the document was in, so every device that had it learns of the deletion.
@@ -281,16 +323,16 @@ class DocumentStore(ReadMixin, FeedMixin):
     def _index_channels(self, doc_id: str, seq: int, new: set[str], old: set[str]) -> None:
         # A channel the document left gets a removal row, so the feed of a user who
         # could see it tells the phone to drop it (Sync Gateway's "removed").
-        for channel, removed in [(c, 0) for c in new] + [(c, 1) for c in old - new]:
-            self.db.execute(
-                "INSERT OR REPLACE INTO doc_channels (channel, doc_id, seq, removed) "
-                "VALUES (?, ?, ?, ?)",
-                [channel, doc_id, seq, removed],
-            )
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO doc_channels (channel, doc_id, seq, removed) "
+            "VALUES (?, ?, ?, ?)",
+            [(c, doc_id, seq, 0) for c in new] + [(c, doc_id, seq, 1) for c in old - new],
+        )
 
     def _next_seq(self) -> int:
-        self.db.execute("UPDATE store_meta SET value = value + 1 WHERE key = 'update_seq'")
-        return self.update_seq()
+        return self.db.execute(
+            "UPDATE store_meta SET value = value + 1 WHERE key = 'update_seq' RETURNING value"
+        ).fetchone()[0]
 
     # maintenance
 

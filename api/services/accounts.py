@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.database import write_transaction
+from sync.database import fetch_all, write_transaction
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .credentials import PASSWORD_MIN_LENGTH, PIN_PATTERN, SecretHasher
@@ -77,13 +77,13 @@ def _user_from_row(db: sqlite_utils.Database, row: dict) -> User:
 
 
 def get_user(db: sqlite_utils.Database, user_id: str) -> User | None:
-    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    rows = fetch_all(db, "SELECT * FROM users WHERE id = ?", [user_id])
     return _user_from_row(db, rows[0]) if rows else None
 
 
 def find_by_phone(db: sqlite_utils.Database, phone: str) -> tuple[User, str] | None:
     """The user with this E.164 number and their stored secret hash."""
-    rows = list(db.query("SELECT * FROM users WHERE phone = ?", [phone]))
+    rows = fetch_all(db, "SELECT * FROM users WHERE phone = ?", [phone])
     return (_user_from_row(db, rows[0]), rows[0]["secret_hash"]) if rows else None
 
 
@@ -238,7 +238,8 @@ def revoke_all_refresh_tokens(db: sqlite_utils.Database, user_id: str) -> None:
 def list_artisans(db: sqlite_utils.Database, actor: User, cooperative_id: str) -> list[User]:
     ensure_coordinates(actor, cooperative_id)
     get_cooperative(db, cooperative_id)
-    rows = db.query(
+    rows = fetch_all(
+        db,
         "SELECT * FROM users WHERE role = 'artisan' AND cooperative_id = ? ORDER BY display_name",
         [cooperative_id],
     )
@@ -261,7 +262,7 @@ def _coop_from_row(row: dict) -> dict[str, Any]:
 
 
 def get_cooperative(db: sqlite_utils.Database, cooperative_id: str) -> dict[str, Any]:
-    rows = list(db.query("SELECT * FROM cooperatives WHERE id = ?", [cooperative_id]))
+    rows = fetch_all(db, "SELECT * FROM cooperatives WHERE id = ?", [cooperative_id])
     if not rows:
         raise NotFound("No such cooperative.", details={"id": cooperative_id})
     return _coop_from_row(rows[0])
@@ -271,7 +272,7 @@ def list_cooperatives(db: sqlite_utils.Database, region: str | None = None) -> l
     sql, params = "SELECT * FROM cooperatives", []
     if region:
         sql, params = sql + " WHERE region = ?", [region]
-    return [_coop_from_row(r) for r in db.query(sql + " ORDER BY name_fr", params)]
+    return [_coop_from_row(r) for r in fetch_all(db, sql + " ORDER BY name_fr", params)]
 
 
 def create_cooperative(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import jwt
 import sqlite_utils
 
-from sync.database import write_transaction
+from sync.database import fetch_all, write_transaction
 
 from ..config import Settings
 from ..errors import InvalidRefreshToken, InvalidToken, TokenExpired
@@ -137,7 +137,7 @@ def _lookup(db: sqlite_utils.Database, settings: Settings, token: str) -> dict:
     token_id, _, mac = token.partition(".")
     if not token_id or not hmac.compare_digest(mac, _mac(settings, token_id)):
         raise InvalidRefreshToken()
-    rows = list(db.query("SELECT * FROM refresh_tokens WHERE id = ?", [token_id]))
+    rows = fetch_all(db, "SELECT * FROM refresh_tokens WHERE id = ?", [token_id])
     if not rows or not hmac.compare_digest(rows[0]["token_hash"], _hash(token)):
         raise InvalidRefreshToken()
     return rows[0]
