@@ -143,19 +143,6 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-def register(version: int, name: str) -> Callable:
-    """Decorator for migrations defined next to the code that owns the tables."""
-
-    def wrap(fn: Callable[[sqlite_utils.Database], None]):
-        if any(v == version for v, _, _ in MIGRATIONS):
-            raise RuntimeError(f"migration {version} is defined twice")
-        MIGRATIONS.append((version, name, fn))
-        MIGRATIONS.sort(key=lambda m: m[0])
-        return fn
-
-    return wrap
-
-
 def applied_versions(db: sqlite_utils.Database) -> set[int]:
     if "schema_migrations" not in db.table_names():
         return set()
