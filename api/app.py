@@ -36,6 +36,19 @@ class Hirfa:
             g.hirfa_db = self.pool.acquire()
         return g.hirfa_db
 
+    def store(self):
+        """The document store on this request's connection."""
+        from sync.access import channels_for
+        from sync.store import DocumentStore
+
+        return DocumentStore(
+            self.db(),
+            channels_for,
+            revs_limit=self.settings.sync_revs_limit,
+            max_attachment_bytes=self.settings.sync_max_attachment_bytes,
+            notifier=self.notifier,
+        )
+
     def firebase(self) -> Any:
         """The firebase-admin app, created on first use; None when not configured."""
         if self.firebase_app is None and self.settings.firebase_credentials:

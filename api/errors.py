@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from sync.database import StorageError, StoreBusy
+from sync.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,20 @@ class UnsupportedMediaType(AppError):
     message = "Send the body as JSON with `Content-Type: application/json`."
 
 
+class PreconditionFailed(AppError):
+    """If-Match named an old revision; ``details.current`` is the document as it is now."""
+
+    status = 412
+    code = "precondition_failed"
+    message = "The document changed since you read it. Merge with `details.current` and retry."
+
+
+class PreconditionRequired(AppError):
+    status = 428
+    code = "precondition_required"
+    message = "Send the revision you edited as `If-Match`, so no one's change is overwritten."
+
+
 class TooManyRequests(AppError):
     """Throttled; ``Retry-After`` says when to try again."""
 
@@ -192,6 +207,11 @@ def from_exception(exc: BaseException) -> AppError:
     if isinstance(exc, ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return ValidationFailed(details={"fields": messages})
+    if isinstance(exc, StoreError):
+        # The store names errors as CouchDB does; over REST they keep that name as code.
+        error = AppError(exc.reason)
+        error.status, error.code = exc.status, exc.error
+        return error
     if isinstance(exc, StoreBusy):
         return ServiceUnavailable("The store is busy. Try again shortly.")
     if isinstance(exc, StorageError):

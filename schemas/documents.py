@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from seed.taxonomy import CATEGORY_CODES, LOCALES
+from seed.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
 
 PRODUCT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "archived")
 # What an artisan (or a coordinator editing for her) may set; the rest is the review's.
@@ -52,20 +52,110 @@ class OwnedSchema(DocumentSchema):
     cooperative = fields.String(required=True)
 
 
-class ProductDocSchema(OwnedSchema):
-    title = fields.Nested(Localised, required=True)
-    description = fields.Nested(Localised)
-    category = fields.String(required=True, validate=validate.OneOf(sorted(CATEGORY_CODES)))
-    price_centimes = fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=True)
+def _example(value):
+    return {"example": value}
+
+
+class Dimensions(Schema):
+    length_cm = fields.Float(validate=validate.Range(min=0), metadata=_example(200.0))
+    width_cm = fields.Float(validate=validate.Range(min=0), metadata=_example(140.0))
+    height_cm = fields.Float(validate=validate.Range(min=0), metadata=_example(1.5))
+
+
+class Stock(Schema):
+    """Either pieces in stock, or made to order with a production time."""
+
+    mode = fields.String(
+        required=True,
+        validate=validate.OneOf(["in_stock", "made_to_order"]),
+        metadata=_example("made_to_order"),
+    )
+    quantity = fields.Integer(strict=True, validate=validate.Range(min=0), metadata=_example(2))
+    production_days = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=365), metadata=_example(21)
+    )
+
+
+class OptionChoice(Schema):
+    code = fields.String(
+        required=True, validate=validate.Length(min=1, max=40), metadata=_example("indigo")
+    )
+    label = fields.Nested(
+        Localised, required=True, metadata=_example({"ar": "نيلي", "fr": "Indigo"})
+    )
+    price_delta_centimes = fields.Integer(strict=True, load_default=0, metadata=_example(5000))
+
+
+class Option(Schema):
+    """A choice a buyer makes when ordering (colour, size...), each with a price difference."""
+
+    code = fields.String(
+        required=True, validate=validate.Length(min=1, max=40), metadata=_example("colour")
+    )
+    label = fields.Nested(
+        Localised, required=True, metadata=_example({"ar": "اللون", "fr": "Couleur"})
+    )
+    choices = fields.List(
+        fields.Nested(OptionChoice), required=True, validate=validate.Length(min=1, max=30)
+    )
+
+
+class ProductContent(Schema):
+    """What an artisan writes about a piece: shared by the document and the REST bodies."""
+
+    title = fields.Nested(
+        Localised,
+        required=True,
+        metadata=_example({"ar": "زربية بني ورين", "fr": "Tapis Beni Ouarain"}),
+    )
+    description = fields.Nested(
+        Localised, metadata=_example({"fr": "Laine naturelle, nouée main."})
+    )
+    category = fields.String(
+        required=True, validate=validate.OneOf(sorted(CATEGORY_CODES)), metadata=_example("carpets")
+    )
+    materials = fields.List(
+        fields.String(validate=validate.Length(max=80)),
+        validate=validate.Length(max=20),
+        metadata=_example(["wool", "henna"]),
+    )
+    technique = fields.String(validate=validate.Length(max=200), metadata=_example("hand-knotted"))
+    region = fields.String(
+        validate=validate.OneOf(sorted(REGION_CODES)), metadata=_example("fes-meknes")
+    )
+    dimensions = fields.Nested(Dimensions)
+    weight_g = fields.Integer(strict=True, validate=validate.Range(min=0), metadata=_example(8500))
+    # Money is integer centimes of dirham: no float rounding, ever.
+    price_centimes = fields.Integer(
+        strict=True, validate=validate.Range(min=0), allow_none=True, metadata=_example(450000)
+    )
+    stock = fields.Nested(Stock)
+    options = fields.List(fields.Nested(Option), validate=validate.Length(max=10))
+    story = fields.Nested(Localised, metadata=_example({"ar": "نسجتها أمي قبلي"}))
+    photos = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        validate=validate.Length(max=12),
+        load_default=list,
+        metadata=_example(["photo:3f2a"]),
+    )
+
+
+class ProductDocSchema(OwnedSchema, ProductContent):
     status = fields.String(required=True, validate=validate.OneOf(PRODUCT_STATUSES))
-    photos = fields.List(fields.String(), load_default=list)
     listed_by = fields.String()
 
 
+PHOTO_STATUSES = ("pending", "ready")
+
+
 class PhotoDocSchema(OwnedSchema):
+    """Metadata of a photo; its bytes travel apart (tus upload) and are found by hash."""
+
     product_id = fields.String()
-    sha256 = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    status = fields.String()
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    status = fields.String(required=True, validate=validate.OneOf(PHOTO_STATUSES))
+    width = fields.Integer(strict=True)
+    height = fields.Integer(strict=True)
 
 
 class ReviewDocSchema(DocumentSchema):

@@ -134,6 +134,11 @@ def _check_writer(user: Reader, old: dict | None, new: dict, directory: Director
                 raise Forbidden(
                     f"status {status!r} is set by the cooperative's review, not by the listing"
                 )
+        if kind == "photo":
+            _immutable(old, new, "sha256")
+            unchanged = old is not None and old.get("status") == new.get("status")
+            if not unchanged and new.get("status") != "pending":
+                raise Forbidden("a photo becomes ready when the server has processed its bytes")
         return
     if kind == "review":
         _immutable(old, new, "product_id", "artisan", "cooperative")

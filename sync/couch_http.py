@@ -33,10 +33,9 @@ class SyncContext:
         return make_check(self.user, self.directory)
 
     def directory(self, artisan_id: str) -> str | None:
-        row = self.store.db.execute(
-            "SELECT cooperative_id FROM users WHERE id = ? AND role = 'artisan'", [artisan_id]
-        ).fetchone()
-        return row[0] if row else None
+        from api.services.directory import artisan_cooperative
+
+        return artisan_cooperative(self.store.db, artisan_id)
 
 
 def sync_settings():
@@ -62,16 +61,10 @@ def context() -> SyncContext:
 
 def open_store(db=None) -> DocumentStore:
     """The store on this request's connection, or on ``db`` when given."""
-    from .access import channels_for
-
-    hirfa = current_app.extensions["hirfa"]
-    return DocumentStore(
-        db if db is not None else hirfa.db(),
-        channels_for,
-        revs_limit=hirfa.settings.sync_revs_limit,
-        max_attachment_bytes=hirfa.settings.sync_max_attachment_bytes,
-        notifier=hirfa.notifier,
-    )
+    store = current_app.extensions["hirfa"].store()
+    if db is not None:
+        store.db = db
+    return store
 
 
 def check_db(db: str) -> None:

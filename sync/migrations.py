@@ -137,9 +137,29 @@ def _document_store(db: sqlite_utils.Database) -> None:
     )
 
 
+def _listings(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE idempotency_keys (
+            user_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (user_id, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX revs_photo_sha256 ON revs(json_extract(body, '$.sha256'))
+            WHERE json_extract(body, '$.type') = 'photo';
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (1, "accounts", _accounts),
     (2, "document store", _document_store),
+    (5, "listings: idempotency keys, photos by hash", _listings),
 ]
 
 

@@ -1,3 +1,3 @@
 """One flask-restx Namespace per module; importing this package registers them all."""
 
-from . import auth, cooperatives, reference, users  # noqa: F401
+from . import auth, cooperatives, photos, products, reference, users  # noqa: F401

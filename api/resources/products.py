@@ -1,0 +1,176 @@
+"""Products over REST: the same documents the phones sync through /sync."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_restx import Resource
+
+from schemas.documents import PRODUCT_STATUSES
+from schemas.products import (
+    ProductCreateSchema,
+    ProductPageSchema,
+    ProductSchema,
+    ProductUpdateSchema,
+)
+
+from ..errors import BadRequest
+from ..rest import dump, load_body, model, namespace
+from ..security import current_user, login_required
+from ..services import idempotency, products
+from .context import hirfa
+
+ns = namespace("products", "An artisan's listings (and coordinators listing for them).")
+
+ROLES = ("artisan", "coordinator", "admin")
+ID_PARAM = {"description": "The product's id", "example": "product:9b1c2f"}
+
+
+def _with_etag(body: dict, status: int = 200):
+    return body, status, {"ETag": f'"{body["rev"]}"'}
+
+
+@ns.route("")
+class Products(Resource):
+    @ns.doc(
+        security="bearer",
+        description=(
+            "The caller's products (a coordinator: her cooperatives'), oldest change first. "
+            "`since` is the cursor returned as `next`; ids deleted since then come in "
+            "`deleted`. Filters: `status`, `category`."
+        ),
+        params={
+            "since": {"description": "cursor from a previous page", "example": "0"},
+            "limit": {"description": "1 to 200 (default 50)", "example": "50"},
+            "status": {"description": "one product status", "example": "submitted"},
+            "category": {"description": "a category code", "example": "carpets"},
+        },
+    )
+    @ns.response(200, "A page of products", model(ProductPageSchema))
+    @login_required(*ROLES)
+    def get(self):
+        """List my products"""
+        args = request.args
+        try:
+            since = int(args.get("since", 0))
+            limit = int(args.get("limit", 50))
+        except ValueError as exc:
+            raise BadRequest("`since` and `limit` are integers.") from exc
+        if not 1 <= limit <= 200 or since < 0:
+            raise BadRequest("`limit` is 1 to 200 and `since` is not negative.")
+        status = args.get("status")
+        if status is not None and status not in PRODUCT_STATUSES:
+            raise BadRequest(
+                f"Unknown status {status!r}.", details={"allowed": list(PRODUCT_STATUSES)}
+            )
+        page = products.list_mine(
+            hirfa().store(), current_user(), since, limit, status, args.get("category")
+        )
+        return dump(ProductPageSchema, page)
+
+    @ns.doc(
+        security="bearer",
+        description=(
+            "List a product. The client may choose the `id` (a phone offline does); send an "
+            "`Idempotency-Key` header so a retry after a lost answer returns the first "
+            "result instead of a duplicate. Status may be `draft` or `submitted` (for review)."
+        ),
+        params={
+            "Idempotency-Key": {
+                "in": "header",
+                "description": "any unique string",
+                "example": "3b8e6f0e-listing-1",
+            }
+        },
+    )
+    @ns.expect(model(ProductCreateSchema), validate=False)
+    @ns.response(201, "Created", model(ProductSchema))
+    @ns.response(409, "The id is taken")
+    @login_required(*ROLES)
+    def post(self):
+        """Create a product"""
+        data = load_body(ProductCreateSchema)
+        app, user = hirfa(), current_user()
+        store = app.store()
+
+        def run():
+            doc = products.create(store, user, data)
+            return dump(ProductSchema, products.render(store, doc)), 201
+
+        body, status = idempotency.once(
+            app.db(),
+            user.id,
+            request.headers.get("Idempotency-Key"),
+            ("POST", request.path, request.get_json()),
+            run,
+        )
+        return _with_etag(body, status)
+
+
+@ns.route("/<string:product_id>")
+@ns.param("product_id", **ID_PARAM)
+class Product(Resource):
+    @ns.doc(
+        security="bearer",
+        description="One product; `ETag` is its revision (304 with `If-None-Match`).",
+    )
+    @ns.response(200, "The product", model(ProductSchema))
+    @ns.response(304, "Not modified")
+    @ns.response(404, "No such product (or not yours)")
+    @login_required(*ROLES)
+    def get(self, product_id: str):
+        """Get a product"""
+        store = hirfa().store()
+        doc = products.get(store, current_user(), product_id)
+        if request.if_none_match.contains(doc["_rev"]):
+            return "", 304, {"ETag": f'"{doc["_rev"]}"'}
+        return _with_etag(dump(ProductSchema, products.render(store, doc)))
+
+    @ns.doc(
+        security="bearer",
+        description=(
+            "Change some fields. `If-Match` must carry the revision you edited: a stale one "
+            "gets 412 with the current product in `details.current`, so nothing is "
+            "overwritten blindly. Only the review moves a product past `submitted`."
+        ),
+        params={
+            "If-Match": {
+                "in": "header",
+                "description": "the revision you edited",
+                "example": '"2-5f0c"',
+            }
+        },
+    )
+    @ns.expect(model(ProductUpdateSchema), validate=False)
+    @ns.response(200, "Updated", model(ProductSchema))
+    @ns.response(412, "Stale revision")
+    @ns.response(428, "If-Match missing")
+    @login_required(*ROLES)
+    def patch(self, product_id: str):
+        """Update a product"""
+        changes = load_body(ProductUpdateSchema, partial=True)
+        store = hirfa().store()
+        doc = products.update(
+            store, current_user(), product_id, request.headers.get("If-Match"), changes
+        )
+        return _with_etag(dump(ProductSchema, products.render(store, doc)))
+
+    @ns.doc(
+        security="bearer",
+        description="Delete a product (a tombstone syncs to phones).",
+        params={
+            "If-Match": {
+                "in": "header",
+                "description": "the current revision",
+                "example": '"2-5f0c"',
+            }
+        },
+    )
+    @ns.response(204, "Deleted")
+    @ns.response(412, "Stale revision")
+    @login_required(*ROLES)
+    def delete(self, product_id: str):
+        """Delete a product"""
+        products.delete(
+            hirfa().store(), current_user(), product_id, request.headers.get("If-Match")
+        )
+        return "", 204

@@ -1,0 +1,134 @@
+"""Photo documents: metadata that syncs, found by the hash of bytes that travel apart.
+
+A phone may name a photo before its upload has finished; the document says
+``pending`` until the media pipeline has the bytes, then the server writes a new
+revision with ``ready``, which syncs back to the phone like any other change.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from sync.access import make_check, user_channels
+from sync.errors import NotFound as StoreNotFound
+from sync.store import DocumentStore
+
+from ..errors import Conflict
+from .accounts import User
+from .directory import artisan_cooperative
+
+# The media pipeline's layout: <media dir>/<sha[:2]>/<sha>/<variant file>.
+READY_MARKER = "thumb.webp"
+
+
+def media_path(media_dir: str | Path, sha256: str) -> Path:
+    return Path(media_dir) / sha256[:2] / sha256
+
+
+def has_media(media_dir: str | Path, sha256: str) -> bool:
+    return (media_path(media_dir, sha256) / READY_MARKER).is_file()
+
+
+def urls(sha256: str) -> dict[str, str]:
+    return {"thumb_url": f"/media/{sha256}/thumb", "display_url": f"/media/{sha256}/display"}
+
+
+def create(
+    store: DocumentStore, user: User, data: dict[str, Any], media_dir: str, owner: str, coop: str
+) -> dict[str, Any]:
+    """A photo document for ``owner``; ready at once if the bytes were already processed."""
+    doc_id = data.get("id") or f"photo:{secrets.token_hex(8)}"
+    existing = store.row(doc_id)
+    if existing is not None and not existing.deleted:
+        raise Conflict("A document with this id already exists.", details={"id": doc_id})
+    doc = {
+        "_id": doc_id,
+        "type": "photo",
+        "owner": owner,
+        "cooperative": coop,
+        "sha256": data["sha256"],
+        "status": "pending",
+    }
+    if data.get("product_id"):
+        doc["product_id"] = data["product_id"]
+    store.put(doc, check=make_check(user, lambda a: artisan_cooperative(store.db, a)))
+    if has_media(media_dir, data["sha256"]):
+        mark_ready(store, data["sha256"])
+    return store.get_doc(doc_id)
+
+
+def render(doc: dict[str, Any]) -> dict[str, Any]:
+    ready = doc.get("status") == "ready"
+    out = {
+        "id": doc["_id"],
+        "rev": doc["_rev"],
+        "product_id": doc.get("product_id"),
+        "sha256": doc.get("sha256"),
+        "status": doc.get("status"),
+        "owner": doc.get("owner"),
+    }
+    out.update(urls(doc["sha256"]) if ready else {"thumb_url": None, "display_url": None})
+    return out
+
+
+def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
+    from ..errors import NotFound
+
+    try:
+        doc = store.get_doc(doc_id, visible=user_channels(user))
+    except StoreNotFound as exc:
+        raise NotFound("No such photo.", details={"id": doc_id}) from exc
+    if doc.get("type") != "photo":
+        raise NotFound("No such photo.", details={"id": doc_id})
+    return doc
+
+
+def reference(store: DocumentStore, photo_id: str) -> dict[str, Any]:
+    """How a product shows one of its photos: pending until its bytes are processed."""
+    try:
+        doc = store.get_doc(photo_id)
+    except StoreNotFound:
+        return {"id": photo_id, "status": "pending", "thumb_url": None, "display_url": None}
+    ready = doc.get("status") == "ready" and doc.get("sha256")
+    return {
+        "id": photo_id,
+        "status": "ready" if ready else "pending",
+        **(urls(doc["sha256"]) if ready else {"thumb_url": None, "display_url": None}),
+    }
+
+
+def pending_with_hash(db: sqlite_utils.Database, sha256: str) -> list[str]:
+    rows = db.execute(
+        "SELECT d.id FROM docs d JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
+        "WHERE d.deleted = 0 AND json_extract(r.body, '$.type') = 'photo' "
+        "AND json_extract(r.body, '$.sha256') = ? "
+        "AND json_extract(r.body, '$.status') = 'pending'",
+        [sha256],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def mark_ready(
+    store: DocumentStore, sha256: str, width: int | None = None, height: int | None = None
+) -> list[str]:
+    """Server write: every pending photo with these bytes becomes ready (a new revision)."""
+    updated = []
+    for doc_id in pending_with_hash(store.db, sha256):
+        doc = store.get_doc(doc_id)
+        doc["status"] = "ready"
+        if width and height:
+            doc["width"], doc["height"] = width, height
+        store.put(doc)  # no check: this is the server's own write
+        updated.append(doc_id)
+    return updated
+
+
+def media_ready(store: DocumentStore, info: Any) -> list[str]:
+    """Callback for the media pipeline once it has processed ``info.sha256``."""
+    return mark_ready(
+        store, info.sha256, getattr(info, "width", None), getattr(info, "height", None)
+    )

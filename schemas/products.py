@@ -1,0 +1,103 @@
+"""REST bodies of the products namespace; the content fields are the document's own."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .documents import AUTHOR_STATUSES, PRODUCT_STATUSES, ProductContent
+
+DOC_ID = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$",
+    error="Use 1-100 letters, digits, ':', '.', '_' or '-', not starting with a symbol.",
+)
+
+
+class ProductCreateSchema(ProductContent):
+    id = fields.String(
+        validate=DOC_ID,
+        metadata={
+            "description": "optional; a phone may choose the id offline",
+            "example": "product:9b1c2f",
+        },
+    )
+    status = fields.String(
+        validate=validate.OneOf(AUTHOR_STATUSES),
+        load_default="draft",
+        metadata={"example": "submitted"},
+    )
+    artisan_id = fields.String(
+        metadata={
+            "description": "coordinators listing for an artisan of their cooperative",
+            "example": "art_fatima",
+        },
+    )
+
+
+class ProductUpdateSchema(ProductContent):
+    status = fields.String(
+        validate=validate.OneOf(AUTHOR_STATUSES), metadata={"example": "submitted"}
+    )
+
+
+class PhotoRefSchema(Schema):
+    id = fields.String(metadata={"example": "photo:3f2a"})
+    status = fields.String(
+        metadata={"description": "pending until the bytes are processed", "example": "ready"}
+    )
+    thumb_url = fields.String(allow_none=True, metadata={"example": "/media/3f2a.../thumb"})
+    display_url = fields.String(allow_none=True, metadata={"example": "/media/3f2a.../display"})
+
+
+class ProductSchema(ProductContent):
+    id = fields.String(metadata={"example": "product:9b1c2f"})
+    rev = fields.String(
+        metadata={"description": "the revision; send it back as If-Match", "example": "2-5f0c..."}
+    )
+    status = fields.String(validate=validate.OneOf(PRODUCT_STATUSES), metadata={"example": "draft"})
+    owner = fields.String(metadata={"example": "art_fatima"})
+    cooperative = fields.String(metadata={"example": "coop-taza-zerbia"})
+    listed_by = fields.String(metadata={"example": "art_fatima"})
+    created_at = fields.String(metadata={"example": "2026-11-22T10:00:00Z"})
+    updated_at = fields.String(metadata={"example": "2026-11-22T10:05:00Z"})
+    photo_status = fields.List(fields.Nested(PhotoRefSchema))
+    deleted = fields.Boolean(metadata={"example": False})
+
+
+class ProductPageSchema(Schema):
+    items = fields.List(fields.Nested(ProductSchema))
+    deleted = fields.List(
+        fields.String(),
+        metadata={
+            "description": "ids deleted since the cursor (tombstones)",
+            "example": ["product:1"],
+        },
+    )
+    next = fields.String(
+        metadata={"description": "cursor for the next call (`since`)", "example": "42"}
+    )
+    more = fields.Boolean(metadata={"example": False})
+
+
+class PhotoCreateSchema(Schema):
+    id = fields.String(validate=DOC_ID, metadata={"example": "photo:3f2a"})
+    product_id = fields.String(validate=DOC_ID, metadata={"example": "product:9b1c2f"})
+    sha256 = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+        metadata={
+            "description": "SHA-256 of the photo file, lower-case hex",
+            "example": "3f2a" + "0" * 60,
+        },
+    )
+    artisan_id = fields.String(metadata={"example": "art_fatima"})
+
+
+class PhotoSchema(Schema):
+    id = fields.String(metadata={"example": "photo:3f2a"})
+    rev = fields.String(metadata={"example": "1-8c1d..."})
+    product_id = fields.String(allow_none=True, metadata={"example": "product:9b1c2f"})
+    sha256 = fields.String(metadata={"example": "3f2a" + "0" * 60})
+    status = fields.String(metadata={"example": "pending"})
+    owner = fields.String(metadata={"example": "art_fatima"})
+    thumb_url = fields.String(allow_none=True, metadata={"example": "/media/3f2a.../thumb"})
+    display_url = fields.String(allow_none=True, metadata={"example": "/media/3f2a.../display"})
