@@ -63,6 +63,18 @@ def _body_of(doc: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _replication_order(doc: Any) -> tuple[str, int]:
+    """Replicated writes go by id, then by revision position, as PouchDB orders them
+    (pouchdb-core ``compareByIdThenRev``): an ancestor arrives before its descendants,
+    so the result does not depend on the order of the batch."""
+    if not isinstance(doc, dict):
+        return ("", 0)
+    doc_id = doc.get("_id") if isinstance(doc.get("_id"), str) else ""
+    revisions = doc.get("_revisions")
+    start = revisions.get("start") if isinstance(revisions, dict) else None
+    return (doc_id, start if isinstance(start, int) else 0)
+
+
 class ChangeNotifier:
     """Wakes longpoll feeds and the replicator when the update sequence moves."""
 
@@ -180,25 +192,29 @@ class DocumentStore(ReadMixin, FeedMixin):
         """Write many documents, each in its own savepoint: one refused doc spoils none else."""
         if self._prefetched is not None:
             raise RuntimeError("no writes inside prefetched()")
-        results = []
+        results: list[dict[str, Any]] = [{} for _ in docs]
         last_seq = None
+        order = (
+            range(len(docs))
+            if new_edits
+            else sorted(range(len(docs)), key=lambda i: _replication_order(docs[i]))
+        )
         with write_transaction(self.db):
-            for doc in docs:
+            for index in order:
+                doc = docs[index]
                 try:
                     with write_transaction(self.db):
                         rev, seq = self._write_one(doc, new_edits, check)
                     if seq is not None:
                         last_seq = seq
-                    results.append({"ok": True, "id": doc.get("_id"), "rev": rev})
+                    results[index] = {"ok": True, "id": doc.get("_id"), "rev": rev}
                 except StoreError as exc:
-                    results.append(
-                        {
-                            "id": doc.get("_id") if isinstance(doc, dict) else None,
-                            "error": exc.error,
-                            "reason": exc.reason,
-                            "exception": exc,
-                        }
-                    )
+                    results[index] = {
+                        "id": doc.get("_id") if isinstance(doc, dict) else None,
+                        "error": exc.error,
+                        "reason": exc.reason,
+                        "exception": exc,
+                    }
         if last_seq is not None and self.notifier is not None:
             self.notifier.notify(last_seq)
         return results
