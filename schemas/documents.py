@@ -158,11 +158,26 @@ class PhotoDocSchema(OwnedSchema):
     height = fields.Integer(strict=True)
 
 
+REVIEW_DECISIONS = ("approve", "request_changes", "reject")
+# Reasons a phone can show in the artisan's own language.
+REASON_CODES = (
+    "photo_blurry",
+    "photo_too_dark",
+    "price_missing",
+    "description_missing",
+    "wrong_category",
+    "other",
+)
+
+
 class ReviewDocSchema(DocumentSchema):
     product_id = fields.String(required=True)
     artisan = fields.String(required=True)
     cooperative = fields.String(required=True)
-    decision = fields.String(validate=validate.OneOf(["approve", "request_changes", "reject"]))
+    decision = fields.String(validate=validate.OneOf(REVIEW_DECISIONS))
+    reason_codes = fields.List(fields.String(validate=validate.OneOf(REASON_CODES)))
+    comment = fields.String(validate=validate.Length(max=2000))
+    history = fields.List(fields.Dict())
 
 
 class OrderDocSchema(DocumentSchema):

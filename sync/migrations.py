@@ -156,10 +156,202 @@ def _listings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _uploads(db: sqlite_utils.Database) -> None:
+    # tus upload sessions: the bytes are in a file, the committed offset is here, so a
+    # partial upload survives a restart. ``received`` because OFFSET is an SQL keyword.
+    run_script(
+        db,
+        """
+        CREATE TABLE uploads (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            length INTEGER NOT NULL CHECK (length >= 0),
+            received INTEGER NOT NULL DEFAULT 0 CHECK (received BETWEEN 0 AND length),
+            sha256 TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            metadata_header TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            completed_at REAL
+        );
+        CREATE INDEX uploads_user ON uploads(user_id);
+        CREATE INDEX uploads_expires ON uploads(expires_at);
+        """,
+    )
+
+
+def _catalog(db: sqlite_utils.Database) -> None:
+    # The public catalogue is an index over approved product documents, brought up to
+    # date from the changes feed before each read (like a CouchDB view).
+    run_script(
+        db,
+        """
+        CREATE TABLE catalog_state (
+            key TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT INTO catalog_state (key, value) VALUES ('indexed_seq', 0), ('version', 0);
+        CREATE TABLE catalog_products (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            cooperative TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            region TEXT,
+            category TEXT NOT NULL,
+            price_centimes INTEGER,
+            customisable INTEGER NOT NULL,
+            available INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX catalog_by_seq ON catalog_products(seq);
+        CREATE INDEX catalog_by_price ON catalog_products(price_centimes, id);
+        CREATE INDEX catalog_by_category ON catalog_products(category, seq);
+        CREATE VIRTUAL TABLE catalog_fts USING fts5(
+            id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        """,
+    )
+
+
+def _replication(db: sqlite_utils.Database) -> None:
+    # The worker's state, so `flask replicate --status` in another process can show it;
+    # and the conflicts no rule resolved, for coordinators (sync/resolution.py).
+    run_script(
+        db,
+        """
+        CREATE TABLE replication_status (
+            name TEXT PRIMARY KEY,
+            remote TEXT NOT NULL,
+            state TEXT NOT NULL,
+            pid INTEGER,
+            started_at REAL,
+            updated_at REAL NOT NULL,
+            last_attempt_at REAL,
+            last_success_at REAL,
+            last_error TEXT,
+            last_error_at REAL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_retry_at REAL,
+            pending_push INTEGER,
+            pending_pull INTEGER,
+            docs_pushed INTEGER NOT NULL DEFAULT 0,
+            docs_pulled INTEGER NOT NULL DEFAULT 0,
+            conflicts_resolved INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE replication_conflicts (
+            doc_id TEXT PRIMARY KEY,
+            doc_type TEXT,
+            cooperative TEXT,
+            revs TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detected_at REAL NOT NULL,
+            resolved_at REAL
+        );
+        CREATE INDEX replication_conflicts_open ON replication_conflicts(cooperative, resolved_at);
+        """,
+    )
+
+
+def _compact_sync(db: sqlite_utils.Database) -> None:
+    # Outcomes of compact-protocol requests by request id, so a retry after a lost answer
+    # gets the same per-document results (sync/batch.py); and what each device just
+    # pushed, so the pull half does not send it back.
+    run_script(
+        db,
+        """
+        CREATE TABLE compact_sync_requests (
+            user_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            results TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (user_id, request_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX compact_sync_requests_created ON compact_sync_requests(created_at);
+        CREATE TABLE compact_sync_pushed (
+            user_id TEXT NOT NULL,
+            device TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            rev TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (user_id, device, doc_id)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+def _orders_push(db: sqlite_utils.Database) -> None:
+    # Server-only tables of orders and push (DESIGN.md: plain tables beside the store).
+    # outbox: one row per notification to one user, written in the transaction of the
+    # change that calls for it; ``dedup_key`` makes a repeated enqueue a no-op.
+    # push_deliveries: what each device token got, so a retry resends only to the
+    # tokens that failed. order_feed: how far the order post-processing has read the
+    # changes feed (conflicts, stock, notifications for moves that came by sync).
+    run_script(
+        db,
+        """
+        CREATE TABLE devices (
+            token TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            platform TEXT NOT NULL,
+            locale TEXT,
+            app_version TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX devices_user ON devices(user_id);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            dedup_key TEXT NOT NULL UNIQUE,
+            user_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            collapse_key TEXT,
+            priority TEXT NOT NULL CHECK (priority IN ('high', 'normal')),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sent', 'no_device', 'expired', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            claimed_until REAL NOT NULL DEFAULT 0,
+            done_at REAL,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(priority, next_attempt_at) WHERE state = 'pending';
+        CREATE TABLE push_deliveries (
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+            token TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('sent', 'retry', 'dropped', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_name TEXT,
+            error TEXT,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (outbox_id, token)
+        ) WITHOUT ROWID;
+        CREATE TABLE stock_reservations (
+            order_id TEXT PRIMARY KEY,
+            product_id TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            shortfall INTEGER NOT NULL DEFAULT 0,
+            reserved_at REAL NOT NULL,
+            released_at REAL
+        );
+        CREATE TABLE order_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO order_feed (key, value) VALUES ('seq', 0);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (1, "accounts", _accounts),
     (2, "document store", _document_store),
+    (3, "uploads", _uploads),
+    (4, "replication", _replication),
     (5, "listings: idempotency keys, photos by hash", _listings),
+    (6, "orders and push", _orders_push),
+    (7, "public catalogue index", _catalog),
+    (8, "compact sync", _compact_sync),
 ]
 
 

@@ -1,3 +1,13 @@
 """One flask-restx Namespace per module; importing this package registers them all."""
 
-from . import auth, cooperatives, photos, products, reference, users  # noqa: F401
+from . import (  # noqa: F401
+    auth,
+    catalog,
+    cooperatives,
+    photos,
+    products,
+    reference,
+    reviews,
+    uploads,
+    users,
+)

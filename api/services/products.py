@@ -26,7 +26,8 @@ from .directory import artisan_cooperative
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC with milliseconds: the review queue orders by it."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def owner_for(store: DocumentStore, user: User, artisan_id: str | None) -> tuple[str, str]:

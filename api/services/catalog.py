@@ -1,0 +1,264 @@
+"""The public catalogue: approved products only, public fields only, searchable.
+
+An index (catalog_products + FTS5) kept up to date from the document store's sequence
+before each read, like a CouchDB view: however a product became approved (REST, a
+phone's sync, the replicator), it appears; however it stopped being so, it goes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync.database import write_transaction
+
+from ..errors import BadRequest, NotFound
+from . import photo_docs
+from .text_search import fts_query, tokens
+
+SORTS = ("newest", "price_asc", "price_desc", "relevance")
+PAGE_MAX = 60
+
+
+def _state(db: sqlite_utils.Database, key: str) -> int:
+    return db.execute("SELECT value FROM catalog_state WHERE key = ?", [key]).fetchone()[0]
+
+
+def refresh(db: sqlite_utils.Database) -> int:
+    """Index what changed since the last read; returns how many documents were looked at."""
+    seen = 0
+    while True:
+        since = _state(db, "indexed_seq")
+        rows = db.execute(
+            "SELECT d.id, d.seq, d.deleted, r.body FROM docs d "
+            "LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
+            "WHERE d.seq > ? ORDER BY d.seq LIMIT 500",
+            [since],
+        ).fetchall()
+        if not rows:
+            return seen
+        with write_transaction(db):
+            if _state(db, "indexed_seq") != since:  # another request indexed them
+                continue
+            changed = False
+            for doc_id, seq, deleted, body in rows:
+                doc = json.loads(body) if body else {}
+                if not deleted and doc.get("type") == "product" and doc.get("status") == "approved":
+                    _upsert(db, doc_id, seq, doc)
+                    changed = True
+                elif db.execute("DELETE FROM catalog_products WHERE id = ?", [doc_id]).rowcount:
+                    db.execute("DELETE FROM catalog_fts WHERE id = ?", [doc_id])
+                    changed = True
+            db.execute(
+                "UPDATE catalog_state SET value = ? WHERE key = 'indexed_seq'", [rows[-1][1]]
+            )
+            if changed:
+                db.execute("UPDATE catalog_state SET value = value + 1 WHERE key = 'version'")
+        seen += len(rows)
+
+
+def _public(db: sqlite_utils.Database, doc_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """Only what a buyer may see: never a phone number, never an original photo."""
+    artisan = db.execute(
+        "SELECT display_name FROM users WHERE id = ?", [doc.get("owner")]
+    ).fetchone()
+    coop = db.execute(
+        "SELECT name_ar, name_fr, region FROM cooperatives WHERE id = ?", [doc.get("cooperative")]
+    ).fetchone()
+    stock = doc.get("stock") or {}
+    return {
+        "id": doc_id,
+        "title": doc.get("title") or {},
+        "description": doc.get("description") or {},
+        "story": doc.get("story") or {},
+        "category": doc.get("category"),
+        "materials": doc.get("materials") or [],
+        "technique": doc.get("technique"),
+        "dimensions": doc.get("dimensions"),
+        "price_centimes": doc.get("price_centimes"),
+        "currency": "MAD",
+        "options": doc.get("options") or [],
+        "stock_mode": stock.get("mode", "in_stock"),
+        "production_days": stock.get("production_days"),
+        "photos": doc.get("photos") or [],
+        "region": doc.get("region") or (coop[2] if coop else None),
+        "artisan": {"id": doc.get("owner"), "display_name": artisan[0] if artisan else None},
+        "cooperative": {
+            "id": doc.get("cooperative"),
+            "name_ar": coop[0] if coop else None,
+            "name_fr": coop[1] if coop else None,
+        },
+        "url": f"/p/{doc_id}",
+    }
+
+
+def _upsert(db: sqlite_utils.Database, doc_id: str, seq: int, doc: dict[str, Any]) -> None:
+    public = _public(db, doc_id, doc)
+    stock = doc.get("stock") or {}
+    available = stock.get("mode") == "made_to_order" or stock.get("quantity", 1) > 0
+    db.execute(
+        "INSERT OR REPLACE INTO catalog_products (id, seq, cooperative, owner, region, category,"
+        " price_centimes, customisable, available, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            doc_id,
+            seq,
+            doc["cooperative"],
+            doc["owner"],
+            public["region"],
+            doc["category"],
+            doc.get("price_centimes"),
+            int(bool(doc.get("options"))),
+            int(available),
+            json.dumps(public, ensure_ascii=False),
+        ],
+    )
+    texts = [
+        t.get(lang, "")
+        for t in (public["title"], public["description"])
+        for lang in ("ar", "fr", "en")
+    ]
+    db.execute("DELETE FROM catalog_fts WHERE id = ?", [doc_id])
+    db.execute(
+        "INSERT INTO catalog_fts (id, body) VALUES (?, ?)",
+        [doc_id, " ".join(tokens(" ".join(texts)))],
+    )
+
+
+def version(db: sqlite_utils.Database) -> int:
+    return _state(db, "version")
+
+
+def etag(db: sqlite_utils.Database, params: dict[str, Any]) -> str:
+    raw = json.dumps([version(db), sorted(params.items())], default=str)
+    return 'W/"' + hashlib.sha256(raw.encode()).hexdigest()[:20] + '"'
+
+
+def _decode_cursor(cursor: str | None) -> list | None:
+    if not cursor:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except ValueError as exc:
+        raise BadRequest("The cursor is not one this server gave out.") from exc
+
+
+def _encode_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]:
+    """One page of the catalogue; ``filters`` are the parsed query parameters."""
+    where, params = ["1 = 1"], []
+    for column in ("category", "region", "cooperative"):
+        if filters.get(column):
+            where.append(f"c.{column} = ?")
+            params.append(filters[column])
+    if filters.get("min_price") is not None:
+        where.append("c.price_centimes >= ?")
+        params.append(filters["min_price"])
+    if filters.get("max_price") is not None:
+        where.append("c.price_centimes <= ?")
+        params.append(filters["max_price"])
+    for flag in ("customisable", "available"):
+        if filters.get(flag):
+            where.append(f"c.{flag} = 1")
+    query = fts_query(filters["q"]) if filters.get("q") else None
+    sort = filters.get("sort") or ("relevance" if query else "newest")
+    if sort == "relevance" and not query:
+        sort = "newest"
+    join, rank = "", "0"
+    if query:
+        join = "JOIN catalog_fts f ON f.id = c.id AND catalog_fts MATCH ?"
+        params.insert(0, query)
+        rank = "bm25(catalog_fts)"
+    limit = filters.get("limit") or 24
+    cursor = _decode_cursor(filters.get("cursor"))
+    order, keyset = _ordering(sort, cursor)
+    if keyset:
+        where.append(keyset[0])
+        params += keyset[1]
+    sql = (
+        f"SELECT c.id, c.seq, c.price_centimes, c.data, {rank} AS rank FROM catalog_products "
+        f"c {join} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    offset = cursor[0] if sort == "relevance" and cursor else 0
+    rows = db.execute(sql, [*params, limit + 1, offset]).fetchall()
+    page, more = rows[:limit], len(rows) > limit
+    items = [_with_thumb(db, json.loads(r[3])) for r in page]
+    next_cursor = None
+    if more:
+        last = page[-1]
+        next_cursor = _encode_cursor(
+            [offset + limit]
+            if sort == "relevance"
+            else [last[2] if sort.startswith("price") else last[1], last[0]]
+        )
+    return {"items": items, "next": next_cursor, "sort": sort}
+
+
+def _ordering(sort: str, cursor: list | None) -> tuple[str, tuple[str, list] | None]:
+    if sort == "relevance":
+        return "rank, c.id", None
+    if sort == "newest":
+        keyset = (
+            ("(c.seq < ? OR (c.seq = ? AND c.id > ?))", [cursor[0], cursor[0], cursor[1]])
+            if cursor
+            else None
+        )
+        return "c.seq DESC, c.id", keyset
+    # Unpriced products sort last either way (COALESCE to a bound).
+    if sort == "price_asc":
+        key = "COALESCE(c.price_centimes, 9223372036854775807)"
+        keyset = (
+            (
+                f"({key} > ? OR ({key} = ? AND c.id > ?))",
+                [_bound(cursor[0], True), _bound(cursor[0], True), cursor[1]],
+            )
+            if cursor
+            else None
+        )
+        return f"{key}, c.id", keyset
+    key = "COALESCE(c.price_centimes, -1)"
+    keyset = (
+        (
+            f"({key} < ? OR ({key} = ? AND c.id > ?))",
+            [_bound(cursor[0], False), _bound(cursor[0], False), cursor[1]],
+        )
+        if cursor
+        else None
+    )
+    return f"{key} DESC, c.id", keyset
+
+
+def _bound(value, ascending: bool) -> int:
+    if value is None:
+        return 9223372036854775807 if ascending else -1
+    return value
+
+
+def _with_thumb(db: sqlite_utils.Database, item: dict[str, Any]) -> dict[str, Any]:
+    """The first ready photo's thumbnail (photos become ready after indexing)."""
+    item["thumb_url"] = None
+    for photo_id in item.get("photos", [])[:3]:
+        row = db.execute(
+            "SELECT r.body FROM docs d JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
+            "WHERE d.id = ? AND d.deleted = 0",
+            [photo_id],
+        ).fetchone()
+        photo = json.loads(row[0]) if row and row[0] else {}
+        if photo.get("status") == "ready" and photo.get("sha256"):
+            item["thumb_url"] = photo_docs.urls(photo["sha256"])["thumb_url"]
+            item["display_url"] = photo_docs.urls(photo["sha256"])["display_url"]
+            break
+    return item
+
+
+def product(db: sqlite_utils.Database, product_id: str) -> dict[str, Any]:
+    row = db.execute("SELECT data FROM catalog_products WHERE id = ?", [product_id]).fetchone()
+    if row is None:
+        raise NotFound("No such product in the catalogue.", details={"id": product_id})
+    return _with_thumb(db, json.loads(row[0]))

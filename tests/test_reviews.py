@@ -1,0 +1,172 @@
+"""Coordinator review: permissions, valid moves, history, batch, sync to the artisan."""
+
+from __future__ import annotations
+
+import pytest
+
+P = "/api/v1/products"
+R = "/api/v1/reviews"
+RUG = {"title": {"ar": "زربية"}, "category": "carpets", "price_centimes": 120000}
+
+
+def submitted(client, auth, who="artisan", **extra):
+    response = client.post(
+        P, json={**RUG, **extra, "status": "submitted"}, headers=auth.headers(who)
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_queue_lists_submitted_products_oldest_first_with_counts(client, auth):
+    first = submitted(client, auth)
+    second = submitted(client, auth, "artisan2")
+    client.post(P, json=RUG, headers=auth.headers("artisan"))  # a draft: not in the queue
+    submitted(client, auth, "artisan_other_coop")  # another cooperative
+    queue = client.get(f"{R}/queue", headers=auth.headers("coordinator")).get_json()
+    assert [i["id"] for i in queue["items"]] == [first["id"], second["id"]]
+    assert queue["counts"] == {"submitted": 2, "draft": 1}
+    other = client.get(f"{R}/queue", headers=auth.headers("coordinator2")).get_json()
+    assert len(other["items"]) == 1
+    pottery = client.get(
+        f"{R}/queue?category=pottery", headers=auth.headers("coordinator")
+    ).get_json()
+    assert pottery["items"] == []
+
+
+def test_approve_moves_the_product_and_reaches_the_artisans_feed(client, auth):
+    product = submitted(client, auth)
+    response = client.post(
+        f"{R}/{product['id']}", json={"decision": "approve"}, headers=auth.headers("coordinator")
+    )
+    assert response.status_code == 200
+    review = response.get_json()
+    assert review["decision"] == "approve" and review["history"][0]["by"] == "coo_naima"
+    artisan = auth.headers("artisan")
+    assert client.get(f"{P}/{product['id']}", headers=artisan).get_json()["status"] == "approved"
+    feed = client.get("/sync/hirfa/_changes?include_docs=true", headers=artisan).get_json()
+    docs = {r["id"]: r["doc"] for r in feed["results"]}
+    assert docs[product["id"]]["status"] == "approved"
+    assert docs[f"review:{product['id']}"]["decision"] == "approve"
+
+
+def test_request_changes_needs_reasons_then_the_artisan_resubmits(client, auth):
+    product = submitted(client, auth)
+    coordinator = auth.headers("coordinator")
+    no_reason = client.post(
+        f"{R}/{product['id']}", json={"decision": "request_changes"}, headers=coordinator
+    )
+    assert no_reason.status_code == 400
+    asked = client.post(
+        f"{R}/{product['id']}",
+        headers=coordinator,
+        json={
+            "decision": "request_changes",
+            "reason_codes": ["photo_blurry", "price_missing"],
+            "comment": "صورة أوضح",
+        },
+    )
+    assert asked.status_code == 200
+    artisan = auth.headers("artisan")
+    current = client.get(f"{P}/{product['id']}", headers=artisan).get_json()
+    assert current["status"] == "changes_requested"
+    again = client.patch(
+        f"{P}/{product['id']}",
+        json={"status": "submitted"},
+        headers={**artisan, "If-Match": current["rev"]},
+    )
+    assert again.status_code == 200
+    approved = client.post(
+        f"{R}/{product['id']}", json={"decision": "approve"}, headers=coordinator
+    )
+    history = approved.get_json()["history"]
+    assert [h["decision"] for h in history] == ["request_changes", "approve"]
+    assert history[0]["reason_codes"] == ["photo_blurry", "price_missing"]
+    mine = client.get(f"{R}/{product['id']}", headers=artisan)
+    assert mine.status_code == 200 and len(mine.get_json()["history"]) == 2
+
+
+@pytest.mark.parametrize("status", ["draft", "approved"])
+def test_only_submitted_products_can_be_decided(client, auth, status):
+    product = submitted(client, auth)
+    coordinator = auth.headers("coordinator")
+    if status == "approved":
+        client.post(f"{R}/{product['id']}", json={"decision": "approve"}, headers=coordinator)
+    else:
+        client.patch(
+            f"{P}/{product['id']}",
+            json={"status": "draft"},
+            headers={**auth.headers("artisan"), "If-Match": product["rev"]},
+        )
+    response = client.post(f"{R}/{product['id']}", json={"decision": "reject"}, headers=coordinator)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["details"]["status"] == status
+
+
+def test_who_may_decide(client, auth):
+    product = submitted(client, auth)
+    url = f"{R}/{product['id']}"
+    assert (
+        client.post(url, json={"decision": "approve"}, headers=auth.headers("artisan")).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            url, json={"decision": "approve"}, headers=auth.headers("coordinator2")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(url, json={"decision": "approve"}, headers=auth.headers("buyer")).status_code
+        == 403
+    )
+    assert client.get(url, headers=auth.headers("artisan2")).status_code == 403
+    status = client.get(f"{P}/{product['id']}", headers=auth.headers("artisan")).get_json()
+    assert status["status"] == "submitted"
+
+
+def test_an_artisan_cannot_forge_a_review_over_sync(client, auth):
+    product = submitted(client, auth)
+    forged = {
+        "type": "review",
+        "product_id": product["id"],
+        "artisan": "art_fatima",
+        "cooperative": "coop-taza-zerbia",
+        "decision": "approve",
+    }
+    response = client.put(
+        f"/sync/hirfa/review:{product['id']}", json=forged, headers=auth.headers("artisan")
+    )
+    assert response.status_code == 403
+
+
+def test_batch_decisions_stand_alone(client, auth):
+    a = submitted(client, auth)
+    b = submitted(client, auth, "artisan2")
+    zahra = submitted(client, auth, "artisan_other_coop")
+    response = client.post(
+        f"{R}/batch",
+        headers=auth.headers("coordinator"),
+        json={
+            "decisions": [
+                {"product_id": a["id"], "decision": "approve"},
+                {"product_id": zahra["id"], "decision": "approve"},
+                {"product_id": b["id"], "decision": "reject", "reason_codes": ["wrong_category"]},
+                {"product_id": "nope", "decision": "approve"},
+            ]
+        },
+    )
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [r["ok"] for r in results] == [True, False, True, False]
+    assert results[1]["error"]["code"] == "forbidden"
+    assert results[3]["error"]["code"] == "not_found"
+
+
+def test_unknown_reason_code_is_refused(client, auth):
+    product = submitted(client, auth)
+    response = client.post(
+        f"{R}/{product['id']}",
+        headers=auth.headers("coordinator"),
+        json={"decision": "reject", "reason_codes": ["ugly"]},
+    )
+    assert response.status_code == 400
