@@ -101,6 +101,21 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise StorageError(str(exc)) from exc
 
 
+@contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Several reads that see one state of the store (a deferred read transaction in WAL:
+    a write committing meanwhile is not half-seen). Inside a transaction: that one."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+
+
 class ConnectionPool:
     """Idle connections kept open between requests.
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from . import revtree
-from .database import write_transaction
+from .database import read_snapshot, write_transaction
 from .errors import Conflict, NotFound
 from .reads import Visible
 
@@ -26,6 +26,21 @@ class FeedMixin:
         attachments_data: bool = False,
     ) -> dict[str, Any]:
         """Each document once, at its latest change after ``since``, in sequence order."""
+        with read_snapshot(self.db):
+            return self._changes(
+                since,
+                visible,
+                limit,
+                include_docs,
+                all_leaves,
+                doc_ids,
+                conflicts,
+                attachments_data,
+            )
+
+    def _changes(
+        self, since, visible, limit, include_docs, all_leaves, doc_ids, conflicts, attachments_data
+    ) -> dict[str, Any]:
         head = self.update_seq()
         picked = self._changed_ids(since, visible, limit, doc_ids)
         results = []

@@ -41,7 +41,6 @@ class PouchDBServer:
         self.port = 0
         self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
-        self.session = requests.Session()
 
     def start(self) -> None:
         require_node_modules()
@@ -76,7 +75,7 @@ class PouchDBServer:
             if self.process.poll() is not None:
                 break
             try:
-                response = self.session.get(self.url + "/", timeout=2)
+                response = requests.get(self.url + "/", timeout=2)
                 if response.ok and "express-pouchdb" in response.json():
                     return
             except (requests.ConnectionError, requests.Timeout, ValueError):
@@ -87,7 +86,6 @@ class PouchDBServer:
         raise RuntimeError(f"pouchdb-server did not answer on {self.url}:\n{output[-4000:]}")
 
     def stop(self) -> None:
-        self.session.close()
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()
@@ -101,12 +99,13 @@ class PouchDBServer:
         """Create a database (a unique name unless given) and return its URL."""
         name = name or f"test-{uuid.uuid4().hex[:12]}"
         url = f"{self.url}/{name}"
-        response = self.session.put(url, timeout=10)
+        # No pooled session: pouchdb-server drops idle keep-alive sockets after 5 s.
+        response = requests.put(url, timeout=10)
         assert response.status_code == 201, (response.status_code, response.text)
         return url
 
     def delete_db(self, url: str) -> None:
-        self.session.delete(url, timeout=10)
+        requests.delete(url, timeout=10)
 
 
 @pytest.fixture(scope="session")

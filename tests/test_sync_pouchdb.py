@@ -107,7 +107,11 @@ def test_push_500_products_with_attachments(live_server, tmp_path):
         0,
     )
     changes = [line for line in lines if line["event"] == "change"]
-    assert [c["docs_written"] for c in changes] == [100, 200, 300, 400, 500]
+    # batch_size is an upper bound: PouchDB sends a short batch when the next 100 changes
+    # are not read yet, so only the steps' size and the total are fixed.
+    written = [c["docs_written"] for c in changes]
+    steps = [b - a for a, b in zip([0, *written], written, strict=False)]
+    assert written[-1] == 500 and all(0 < step <= 100 for step in steps)
 
     on_server = server_all_docs(live_server, fatima)
     assert on_server == {row["id"]: row["rev"] for row in local["rows"]}
