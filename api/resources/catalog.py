@@ -12,6 +12,7 @@ from ..errors import BadRequest
 from ..rest import dump, model, namespace
 from ..services import catalog, profiles
 from .context import hirfa
+from .params import int_arg
 
 ns = namespace("catalog", "The public catalogue of approved products.")
 profiles_ns = namespace("artisans", "Public profiles of artisans.")
@@ -26,14 +27,9 @@ def _filters() -> dict:
             raise BadRequest(f"Unknown {name} {value!r}.", details={"allowed": sorted(allowed)})
         out[name] = value
     out["cooperative"] = args.get("cooperative")
-    for name in ("min_price", "max_price", "limit"):
-        if args.get(name) not in (None, ""):
-            try:
-                out[name] = int(args[name])
-            except ValueError as exc:
-                raise BadRequest(f"`{name}` is an integer (centimes for prices).") from exc
-    if not 1 <= out.get("limit", 24) <= catalog.PAGE_MAX:
-        raise BadRequest(f"`limit` is 1 to {catalog.PAGE_MAX}.")
+    out["min_price"] = int_arg("min_price", None, 0, 10**12)
+    out["max_price"] = int_arg("max_price", None, 0, 10**12)
+    out["limit"] = int_arg("limit", 24, 1, catalog.PAGE_MAX)
     for name in ("customisable", "available"):
         out[name] = args.get(name, "").lower() in ("1", "true", "yes")
     sort = args.get("sort")

@@ -18,15 +18,12 @@ from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import idempotency, products
 from .context import hirfa
+from .params import int_arg, with_etag
 
 ns = namespace("products", "An artisan's listings (and coordinators listing for them).")
 
 ROLES = ("artisan", "coordinator", "admin")
 ID_PARAM = {"description": "The product's id", "example": "product:9b1c2f"}
-
-
-def _with_etag(body: dict, status: int = 200):
-    return body, status, {"ETag": f'"{body["rev"]}"'}
 
 
 @ns.route("")
@@ -50,13 +47,8 @@ class Products(Resource):
     def get(self):
         """List my products"""
         args = request.args
-        try:
-            since = int(args.get("since", 0))
-            limit = int(args.get("limit", 50))
-        except ValueError as exc:
-            raise BadRequest("`since` and `limit` are integers.") from exc
-        if not 1 <= limit <= 200 or since < 0:
-            raise BadRequest("`limit` is 1 to 200 and `since` is not negative.")
+        since = int_arg("since", 0, 0, 2**62)
+        limit = int_arg("limit", 50, 1, 200)
         status = args.get("status")
         if status is not None and status not in PRODUCT_STATUSES:
             raise BadRequest(
@@ -103,7 +95,7 @@ class Products(Resource):
             ("POST", request.path, request.get_json()),
             run,
         )
-        return _with_etag(body, status)
+        return with_etag(body, status)
 
 
 @ns.route("/<string:product_id>")
@@ -123,7 +115,7 @@ class Product(Resource):
         doc = products.get(store, current_user(), product_id)
         if request.if_none_match.contains(doc["_rev"]):
             return "", 304, {"ETag": f'"{doc["_rev"]}"'}
-        return _with_etag(dump(ProductSchema, products.render(store, doc)))
+        return with_etag(dump(ProductSchema, products.render(store, doc)))
 
     @ns.doc(
         security="bearer",
@@ -152,7 +144,7 @@ class Product(Resource):
         doc = products.update(
             store, current_user(), product_id, request.headers.get("If-Match"), changes
         )
-        return _with_etag(dump(ProductSchema, products.render(store, doc)))
+        return with_etag(dump(ProductSchema, products.render(store, doc)))
 
     @ns.doc(
         security="bearer",

@@ -13,27 +13,17 @@ from schemas.reviews import (
     ReviewSchema,
 )
 
-from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import photo_docs, reviews
 from .context import hirfa
+from .params import int_arg
 
 ns = namespace(
     "reviews",
     "Coordinators review submitted products: approve, ask for changes (with reasons), or reject.",
 )
 PRODUCT = {"description": "The product's id", "example": "product:9b1c2f"}
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    try:
-        value = int(request.args.get(name, default))
-    except ValueError as exc:
-        raise BadRequest(f"`{name}` is an integer.") from exc
-    if not low <= value <= high:
-        raise BadRequest(f"`{name}` is between {low} and {high}.")
-    return value
 
 
 @ns.route("/queue")
@@ -62,8 +52,8 @@ class Queue(Resource):
         filters = {
             "cooperative": request.args.get("cooperative"),
             "category": request.args.get("category"),
-            "limit": _int_arg("limit", 50, 1, 200),
-            "offset": _int_arg("offset", 0, 0, 10**6),
+            "limit": int_arg("limit", 50, 1, 200),
+            "offset": int_arg("offset", 0, 0, 10**6),
         }
         page = reviews.queue(store, current_user(), filters)
         for item in page["items"]:

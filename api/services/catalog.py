@@ -200,44 +200,28 @@ def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]
     return {"items": items, "next": next_cursor, "sort": sort}
 
 
+# sort -> (key expression, direction). Unpriced products sort last either way.
+_KEYS = {
+    "newest": ("c.seq", "DESC"),
+    "price_asc": ("COALESCE(c.price_centimes, 9223372036854775807)", "ASC"),
+    "price_desc": ("COALESCE(c.price_centimes, -1)", "DESC"),
+}
+_UNPRICED = {"price_asc": 9223372036854775807, "price_desc": -1}
+
+
 def _ordering(sort: str, cursor: list | None) -> tuple[str, tuple[str, list] | None]:
+    """ORDER BY and the keyset condition that starts after ``cursor`` (value, id)."""
     if sort == "relevance":
         return "rank, c.id", None
-    if sort == "newest":
-        keyset = (
-            ("(c.seq < ? OR (c.seq = ? AND c.id > ?))", [cursor[0], cursor[0], cursor[1]])
-            if cursor
-            else None
-        )
-        return "c.seq DESC, c.id", keyset
-    # Unpriced products sort last either way (COALESCE to a bound).
-    if sort == "price_asc":
-        key = "COALESCE(c.price_centimes, 9223372036854775807)"
-        keyset = (
-            (
-                f"({key} > ? OR ({key} = ? AND c.id > ?))",
-                [_bound(cursor[0], True), _bound(cursor[0], True), cursor[1]],
-            )
-            if cursor
-            else None
-        )
-        return f"{key}, c.id", keyset
-    key = "COALESCE(c.price_centimes, -1)"
-    keyset = (
-        (
-            f"({key} < ? OR ({key} = ? AND c.id > ?))",
-            [_bound(cursor[0], False), _bound(cursor[0], False), cursor[1]],
-        )
-        if cursor
-        else None
+    key, direction = _KEYS[sort]
+    if not cursor:
+        return f"{key} {direction}, c.id", None
+    value = _UNPRICED[sort] if cursor[0] is None and sort in _UNPRICED else cursor[0]
+    after = "<" if direction == "DESC" else ">"
+    return f"{key} {direction}, c.id", (
+        f"({key} {after} ? OR ({key} = ? AND c.id > ?))",
+        [value, value, cursor[1]],
     )
-    return f"{key} DESC, c.id", keyset
-
-
-def _bound(value, ascending: bool) -> int:
-    if value is None:
-        return 9223372036854775807 if ascending else -1
-    return value
 
 
 def _with_thumb(db: sqlite_utils.Database, item: dict[str, Any]) -> dict[str, Any]:
