@@ -214,3 +214,19 @@ def test_a_phone_cannot_mark_its_own_photo_ready(client, auth):
     }
     response = client.put("/sync/hirfa/photo:forged", json=doc, headers=auth.headers("artisan"))
     assert response.status_code == 403
+
+
+def test_an_upload_turns_the_waiting_photo_ready(client, auth):
+    from tests import images
+    from tests.test_media import upload
+
+    headers = auth.headers("artisan")
+    data = images.jpeg(seed=7)
+    sha = images.sha256(data)
+    pending = client.post("/api/v1/photos", json={"id": "photo:up", "sha256": sha}, headers=headers)
+    assert pending.get_json()["status"] == "pending"
+    assert upload(client, headers, data).status_code == 201
+    ready = client.get("/api/v1/photos/photo:up", headers=headers).get_json()
+    assert ready["status"] == "ready" and ready["thumb_url"] == f"/media/{sha}/thumb"
+    synced = client.get("/sync/hirfa/photo:up", headers=headers).get_json()
+    assert synced["width"] == 800 and synced["height"] == 600

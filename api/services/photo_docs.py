@@ -18,19 +18,14 @@ from sync.errors import NotFound as StoreNotFound
 from sync.store import DocumentStore
 
 from ..errors import Conflict
+from . import media
 from .accounts import User
 from .directory import artisan_cooperative
 
-# The media pipeline's layout: <media dir>/<sha[:2]>/<sha>/<variant file>.
-READY_MARKER = "thumb.webp"
-
-
-def media_path(media_dir: str | Path, sha256: str) -> Path:
-    return Path(media_dir) / sha256[:2] / sha256
-
 
 def has_media(media_dir: str | Path, sha256: str) -> bool:
-    return (media_path(media_dir, sha256) / READY_MARKER).is_file()
+    """The pipeline has processed these bytes (it publishes a folder atomically)."""
+    return media.load(media_dir, sha256) is not None
 
 
 def urls(sha256: str) -> dict[str, str]:
