@@ -1,0 +1,174 @@
+"""Public pages: the catalogue, a product at a short URL, a cooperative's products.
+
+They read the same catalogue index as ``GET /api/v1/catalog`` (approved products,
+public fields only), so a page can never show what the API would hide.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, g, redirect, request
+
+from seed.taxonomy import CATEGORY_CODES
+
+from ..errors import BadRequest, NotFound
+from ..services import accounts, catalog
+from . import blueprint, error_page, hirfa, i18n, render
+
+PAGE_SIZE = 24
+DESCRIPTION_MAX = 200  # what link previews show before they cut anyway
+
+
+@blueprint.get("/")
+def home():
+    return redirect("/catalog", 302)
+
+
+def _not_modified(db, params: dict) -> tuple[str, bool]:
+    """A weak ETag over the catalogue version, the query and the language."""
+    tag = catalog.etag(db, {**params, "page_lang": g.lang})
+    return tag, request.headers.get("If-None-Match") == tag
+
+
+def _public(response: Response, tag: str) -> Response:
+    response.headers["ETag"] = tag
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _page(db, filters: dict):
+    """One page of the catalogue; None for a cursor this server did not give out."""
+    try:
+        return catalog.search(db, {**filters, "limit": PAGE_SIZE})
+    except BadRequest:
+        return None
+
+
+def _next_url(path: str, page: dict, **kept: str | None) -> str | None:
+    if not page["next"]:
+        return None
+    args = [(k, v) for k, v in kept.items() if v]
+    return f"{path}?{urlencode([*args, ('cursor', page['next'])])}"
+
+
+@blueprint.get("/catalog")
+def catalogue():
+    q = (request.args.get("q") or "").strip()[:200]
+    category = request.args.get("category")
+    category = category if category in CATEGORY_CODES else None
+    cursor = request.args.get("cursor") or None
+    db = hirfa().db()
+    catalog.refresh(db)
+    tag, fresh = _not_modified(db, {"q": q, "category": category, "cursor": cursor})
+    if fresh:
+        return _public(Response(status=304), tag)
+    page = _page(db, {"q": q or None, "category": category, "cursor": cursor})
+    if page is None:
+        return error_page(400, "bad_request")
+    return _public(
+        render(
+            "catalog.html",
+            page=page,
+            q=q,
+            selected=category,
+            categories=i18n.categories(g.lang),
+            next_url=_next_url("/catalog", page, q=q, category=category),
+            first_url="/catalog" if cursor else None,
+        ),
+        tag,
+    )
+
+
+def _find(db, product_id: str) -> dict | None:
+    """The approved product; ``/p/9b1c2f`` is the shorter form of ``/p/product:9b1c2f``."""
+    for candidate in (product_id, f"product:{product_id}"):
+        try:
+            return catalog.product(db, candidate)
+        except NotFound:
+            if ":" in product_id:
+                break
+    return None
+
+
+def coop_name(coop: dict) -> str:
+    """Cooperatives are registered with Arabic and French names; English pages use French."""
+    return (
+        (coop.get("name_ar") if g.lang == "ar" else coop.get("name_fr"))
+        or coop.get("name_ar")
+        or ""
+    )
+
+
+@blueprint.get("/p/<path:product_id>")
+def product_page(product_id: str):
+    db = hirfa().db()
+    catalog.refresh(db)
+    tag, fresh = _not_modified(db, {"product": product_id})
+    if fresh:
+        return _public(Response(status=304), tag)
+    item = _find(db, product_id)
+    if item is None:
+        return error_page(404, "not_found", "not_found_text")
+    root = request.host_url.rstrip("/")
+    title, _ = i18n.pick(item["title"], g.lang)
+    description, _ = i18n.pick(item["description"], g.lang)
+    if not description:
+        category = i18n.category(item["category"], g.lang)
+        description = f"{category} · {coop_name(item['cooperative'])}"
+    if len(description) > DESCRIPTION_MAX:
+        description = description[: DESCRIPTION_MAX - 1].rstrip() + "…"
+    og = {
+        "title": title,
+        "description": description,
+        "url": root + item["url"],
+        "image": root + item["display_url"] if item.get("display_url") else None,
+        "locale": i18n.OG_LOCALE[g.lang],
+        "amount": (
+            i18n.og_amount(item["price_centimes"])
+            if item.get("price_centimes") is not None
+            else None
+        ),
+    }
+    return _public(
+        render(
+            "product.html", p=item, og=og, coop=coop_name(item["cooperative"]), dims=_dims(item)
+        ),
+        tag,
+    )
+
+
+def _dims(item: dict) -> str:
+    """200 × 140 × 1.5 cm; the sides that were given, in the schema's order."""
+    dims = item.get("dimensions") or {}
+    sides = [dims.get(k) for k in ("length_cm", "width_cm", "height_cm")]
+    sides = [f"{s:g}" for s in sides if s]
+    return " × ".join(sides) + " cm" if sides else ""
+
+
+@blueprint.get("/c/<cooperative_id>")
+def cooperative_page(cooperative_id: str):
+    db = hirfa().db()
+    try:
+        coop = accounts.get_cooperative(db, cooperative_id)
+    except NotFound:
+        return error_page(404, "not_found")
+    catalog.refresh(db)
+    cursor = request.args.get("cursor") or None
+    tag, fresh = _not_modified(db, {"cooperative": cooperative_id, "cursor": cursor})
+    if fresh:
+        return _public(Response(status=304), tag)
+    page = _page(db, {"cooperative": cooperative_id, "cursor": cursor})
+    if page is None:
+        return error_page(400, "bad_request")
+    return _public(
+        render(
+            "cooperative.html",
+            coop=coop,
+            name=coop_name(coop),
+            page=page,
+            next_url=_next_url(f"/c/{cooperative_id}", page),
+            first_url=f"/c/{cooperative_id}" if cursor else None,
+        ),
+        tag,
+    )

@@ -1,0 +1,221 @@
+"""The coordinator's review page: sign in, the queue, decide; made for a phone browser.
+
+The Hirfa access and refresh tokens live in HttpOnly, SameSite=Lax cookies scoped to
+/review, so the page needs no script and a stolen XSS could not read them. The access
+token is short-lived: when it has expired the server refreshes it with the refresh
+cookie (the same rotation as ``POST /api/v1/auth/refresh``) and sets new cookies.
+Every POST carries a CSRF token kept in the signed Flask session (the synchronizer
+token pattern, OWASP CSRF cheat sheet); SameSite=Lax alone leaves older browsers open.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import urlencode
+
+from flask import Response, g, redirect, request, session
+
+from ..errors import AppError, BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
+from ..services import accounts, photo_docs, reviews, sessions, tokens
+from ..services.accounts import User
+from ..services.phones import InvalidPhone, normalise_phone
+from . import blueprint, error_page, hirfa, i18n, render
+
+ACCESS, REFRESH = "hirfa_access", "hirfa_refresh"
+COOKIE_PATH = "/review"
+REVIEWERS = ("coordinator", "admin")
+# Ten per page keeps the page under 50 KB with every item's form open-able in place.
+QUEUE_LIMIT = 10
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _csrf_ok() -> bool:
+    sent, kept = request.form.get("csrf", ""), session.get("csrf", "")
+    return bool(kept) and hmac.compare_digest(sent.encode(), kept.encode())
+
+
+def _user_from_access(token: str) -> User | None:
+    """Like api.security.authenticate, for a cookie instead of a bearer header."""
+    app = hirfa()
+    claims = tokens.decode_access_token(app.settings, token)
+    user = accounts.get_user(app.db(), claims["sub"])
+    if user is None or user.disabled or claims.get("sv") != user.session_version:
+        return None
+    return user
+
+
+def signed_in() -> User | None:
+    """The reviewer behind the cookies, refreshing an expired access token on the way."""
+    if "web_user" in g:
+        return g.web_user
+    user = None
+    access, refresh = request.cookies.get(ACCESS), request.cookies.get(REFRESH)
+    if access:
+        try:
+            user = _user_from_access(access)
+        except AppError:  # expired or not ours: the refresh token decides
+            user = None
+    if user is None and refresh:
+        app = hirfa()
+        try:
+            user, pair = sessions.refresh(app.db(), app.settings, refresh)
+            g.web_tokens = pair
+        except AppError:
+            g.web_sign_out = True
+    g.web_user = user
+    return user
+
+
+@blueprint.after_request
+def _token_cookies(response: Response) -> Response:
+    if not request.path.startswith(COOKIE_PATH):
+        return response
+    response.headers["Cache-Control"] = "no-store"  # personal, and changes with every decision
+    secure = request.is_secure
+    pair = g.get("web_tokens")
+    if pair is not None:
+        days = hirfa().settings.refresh_token_days * 86400
+        for name, value in ((ACCESS, pair.access_token), (REFRESH, pair.refresh_token)):
+            response.set_cookie(
+                name, value, max_age=days, path=COOKIE_PATH, secure=secure,
+                httponly=True, samesite="Lax",
+            )  # fmt: skip
+    elif g.get("web_sign_out"):
+        for name in (ACCESS, REFRESH):
+            response.delete_cookie(name, path=COOKIE_PATH, secure=secure, samesite="Lax")
+    return response
+
+
+def _sign_in_form(status: int = 200, error: str | None = None, phone: str = "") -> Response:
+    return render("sign_in.html", status=status, error=error, phone=phone, csrf=csrf_token())
+
+
+def _queue_items(store, user: User, category: str | None, offset: int) -> dict:
+    filters = {"category": category, "limit": QUEUE_LIMIT + 1, "offset": offset}
+    page = reviews.queue(store, user, filters)
+    page["more"] = len(page["items"]) > QUEUE_LIMIT
+    page["items"] = page["items"][:QUEUE_LIMIT]
+    names: dict[str, str] = {}
+    for item in page["items"]:
+        photos = item.get("photos") or []
+        item["thumb_url"] = photo_docs.reference(store, photos[0])["thumb_url"] if photos else None
+        owner = item.get("owner")
+        if owner not in names:
+            artisan = accounts.get_user(store.db, owner) if owner else None
+            names[owner] = artisan.display_name if artisan else ""
+        item["artisan_name"] = names[owner]
+    return page
+
+
+@blueprint.get("/review")
+def review_page():
+    user = signed_in()
+    if user is None:
+        return _sign_in_form()
+    if user.role not in REVIEWERS:
+        return error_page(403, "not_coordinator")
+    category = request.args.get("category") or None
+    offset = request.args.get("offset", "0")
+    offset = int(offset) if offset.isdigit() else 0
+    page = _queue_items(hirfa().store(), user, category, offset)
+    more = {"category": category or "", "offset": offset + QUEUE_LIMIT}
+    return render(
+        "review.html",
+        user=user,
+        page=page,
+        next_url=f"{COOKIE_PATH}?{urlencode(more)}" if page["more"] else None,
+        first_url=COOKIE_PATH if offset else None,
+        reasons=i18n.reasons(g.lang),
+        categories=i18n.categories(g.lang),
+        selected=category,
+        # Popped only when there: any pop would rewrite the session cookie on every view.
+        flash=session.pop("flash") if "flash" in session else None,
+        csrf=csrf_token(),
+    )
+
+
+@blueprint.post("/review/sign-in")
+def sign_in():
+    if not _csrf_ok():  # e.g. a form kept open across a restart: offer a fresh one
+        return _sign_in_form(400, "form_expired")
+    app = hirfa()
+    phone = request.form.get("phone", "").strip()[:40]
+    try:
+        user, pair = sessions.sign_in(
+            app.db(),
+            app.settings,
+            app.hasher,
+            normalise_phone(phone),
+            request.form.get("password", ""),
+            request.remote_addr or "unknown",
+        )
+    except InvalidPhone:
+        return _sign_in_form(401, "wrong_credentials", phone)
+    except TooManyRequests:
+        return _sign_in_form(429, "locked_out", phone)
+    except AppError:  # wrong secret, disabled account: the same answer, nothing revealed
+        return _sign_in_form(401, "wrong_credentials", phone)
+    if user.role not in REVIEWERS:
+        # The tokens were issued before the role could be known: end that session now.
+        tokens.logout(app.db(), app.settings, user, pair.refresh_token)
+        return _sign_in_form(403, "not_coordinator", phone)
+    session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
+    g.web_tokens = pair
+    return redirect(COOKIE_PATH, 303)
+
+
+@blueprint.post("/review/decide")
+def decide():
+    if not _csrf_ok():
+        return error_page(400, "form_expired", back=COOKIE_PATH)
+    user = signed_in()
+    if user is None:
+        return redirect(COOKIE_PATH, 303)
+    if user.role not in REVIEWERS:
+        return error_page(403, "not_coordinator")
+    decision = request.form.get("decision", "")
+    # Reasons only travel with a request for changes: a ticked box on an approval is noise.
+    reasons_ = request.form.getlist("reason") if decision == "request_changes" else []
+    try:
+        reviews.decide(
+            hirfa().store(),
+            user,
+            request.form.get("product_id", ""),
+            decision,
+            reasons_,
+            request.form.get("comment", "").strip()[:2000],
+        )
+        session["flash"] = {"kind": "ok", "key": f"done_{decision}"}
+    except Conflict:
+        session["flash"] = {"kind": "error", "key": "not_submitted"}
+    except (Forbidden, NotFound):
+        session["flash"] = {"kind": "error", "key": "forbidden"}
+    except BadRequest:
+        key = "need_reason" if decision == "request_changes" else "bad_request"
+        session["flash"] = {"kind": "error", "key": key}
+    return redirect(COOKIE_PATH, 303)
+
+
+@blueprint.post("/review/sign-out")
+def sign_out():
+    if not _csrf_ok():
+        return error_page(400, "form_expired", back=COOKIE_PATH)
+    user, refresh = signed_in(), request.cookies.get(REFRESH)
+    if user is not None and refresh:
+        app = hirfa()
+        # signed_in() may just have rotated the refresh token: end the session by the newest.
+        current = g.web_tokens.refresh_token if g.get("web_tokens") else refresh
+        try:
+            tokens.logout(app.db(), app.settings, user, current)
+        except AppError:
+            pass  # already ended elsewhere: signing out still clears the cookies
+    g.pop("web_tokens", None)
+    g.web_sign_out = True
+    session.clear()
+    return redirect(COOKIE_PATH, 303)
