@@ -1,0 +1,154 @@
+"""Orders over REST: the same documents the artisan's phone syncs through /sync."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from flask_restx import Resource
+
+from schemas.documents import ORDER_STATUSES
+from schemas.orders import OrderCreateSchema, OrderMoveSchema, OrderPageSchema, OrderSchema
+
+from ..errors import BadRequest
+from ..rest import blueprint, dump, load_body, model, namespace
+from ..security import current_user, login_required
+from ..services import idempotency, order_feed, orders
+from .context import hirfa
+from .params import int_arg, with_etag
+
+log = logging.getLogger("hirfa.orders")
+
+ns = namespace("orders", "Buyers order approved pieces; artisans answer, even offline.")
+
+PARTIES = ("buyer", "artisan", "coordinator", "admin")
+ID_PARAM = {"description": "The order's id", "example": "order:5d1f0a9e2b7c4e11"}
+
+
+@blueprint.after_app_request
+def _settle_orders(response):
+    """After any write (a phone's /sync push included), settle the orders it changed:
+    merge concurrent moves, reserve stock, queue notifications (order_feed.py)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
+        return response
+    try:
+        order_feed.process(hirfa().store())
+    except Exception:  # the write is committed; the dispatcher's pass will catch up
+        log.exception("settling orders after %s %s", request.method, request.path)
+    return response
+
+
+@ns.route("")
+class Orders(Resource):
+    @ns.doc(
+        security="bearer",
+        description=(
+            "The caller's orders, oldest change first: a buyer's own, an artisan's sales, a "
+            "coordinator's cooperatives'. `since` is the cursor returned as `next`."
+        ),
+        params={
+            "since": {"description": "cursor from a previous page", "example": "0"},
+            "limit": {"description": "1 to 200 (default 50)", "example": "50"},
+            "status": {"description": "one order status", "example": "placed"},
+        },
+    )
+    @ns.response(200, "A page of orders", model(OrderPageSchema))
+    @login_required(*PARTIES)
+    def get(self):
+        """List my orders"""
+        since = int_arg("since", 0, 0, 2**62)
+        limit = int_arg("limit", 50, 1, 200)
+        status = request.args.get("status")
+        if status is not None and status not in ORDER_STATUSES:
+            raise BadRequest(f"Unknown status {status!r}.", details={"allowed": ORDER_STATUSES})
+        page = orders.list_orders(hirfa().store(), current_user(), since, limit, status)
+        return dump(OrderPageSchema, page)
+
+    @ns.doc(
+        security="bearer",
+        description=(
+            "Order an approved product: quantity, a choice for each of its options, delivery "
+            "details and a note. The server computes the price from the product and the "
+            "chosen options; a price sent by the client is refused. Send an "
+            "`Idempotency-Key` so a retry after a lost answer returns the same order. The "
+            "artisan's phone is woken by a high-priority notification."
+        ),
+        params={
+            "Idempotency-Key": {
+                "in": "header",
+                "description": "any unique string",
+                "example": "c1a7-order-1",
+            }
+        },
+    )
+    @ns.expect(model(OrderCreateSchema), validate=False)
+    @ns.response(201, "Placed", model(OrderSchema))
+    @ns.response(409, "Not orderable (not approved, no price, not enough stock)")
+    @login_required("buyer")
+    def post(self):
+        """Place an order"""
+        data = load_body(OrderCreateSchema)
+        app, user = hirfa(), current_user()
+        store = app.store()
+
+        def run():
+            return dump(OrderSchema, orders.render(user, orders.create(store, user, data))), 201
+
+        body, status = idempotency.once(
+            app.db(),
+            user.id,
+            request.headers.get("Idempotency-Key"),
+            ("POST", request.path, request.get_json()),
+            run,
+        )
+        return with_etag(body, status)
+
+
+@ns.route("/<string:order_id>")
+@ns.param("order_id", **ID_PARAM)
+class Order(Resource):
+    @ns.doc(security="bearer", description="One order, with the moves open to the caller.")
+    @ns.response(200, "The order", model(OrderSchema))
+    @ns.response(404, "No such order (or not yours)")
+    @login_required(*PARTIES)
+    def get(self, order_id: str):
+        """Get an order"""
+        user = current_user()
+        return with_etag(
+            dump(OrderSchema, orders.render(user, orders.get(hirfa().store(), user, order_id)))
+        )
+
+
+@ns.route("/<string:order_id>/moves")
+@ns.param("order_id", **ID_PARAM)
+class Moves(Resource):
+    @ns.doc(
+        security="bearer",
+        description=(
+            "Move the order: the seller (the artisan, or her coordinator) accepts or declines, "
+            "then `in_production`, `ready`, `shipped`; the buyer cancels before acceptance; "
+            "either confirms `delivered`. Without `If-Match` the move applies to the order as "
+            "it is; with `If-Match` naming the revision you saw, a concurrent move is merged "
+            "by the convergence rule (a cancellation beats an acceptance), exactly as for a "
+            "move a phone made offline. Accepting reserves stock of in-stock products."
+        ),
+        params={
+            "If-Match": {
+                "in": "header",
+                "description": "the revision the move was decided on",
+                "example": '"1-5f0c"',
+            }
+        },
+    )
+    @ns.expect(model(OrderMoveSchema), validate=False)
+    @ns.response(200, "Moved (or merged)", model(OrderSchema))
+    @ns.response(409, "Not a move from the current status, or not enough stock")
+    @login_required(*PARTIES)
+    def post(self, order_id: str):
+        """Move an order"""
+        data = load_body(OrderMoveSchema)
+        user = current_user()
+        doc = orders.move(
+            hirfa().store(), user, order_id, data["status"], request.headers.get("If-Match")
+        )
+        return with_etag(dump(OrderSchema, orders.render(user, doc)))

@@ -1,0 +1,137 @@
+"""What follows a change to an order, however it arrived (REST, a phone's /sync push,
+the hub's replication): concurrent moves merged, stock reserved or given back, the
+other party notified.
+
+REST writes call ``settle``/``notify`` in their own transaction (the transactional
+outbox). Everything else is found by ``process``, which reads the changes feed from a
+checkpoint kept in ``order_feed``, and advances it in the same transaction as its
+effects, so a crash repeats the work (idempotent: reservations are keyed by order,
+notifications by dedup key) instead of losing it. It runs after every write request
+and before every dispatcher pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlite_utils
+
+from sync import revtree
+from sync.database import write_transaction
+from sync.store import DocumentStore
+
+from . import order_states, outbox, stock
+
+log = logging.getLogger("hirfa.orders")
+
+BATCH = 500
+# Past this many changes with no order among them, move the checkpoint anyway, so the
+# quick look after each request stays short.
+SKIP_AHEAD = 1000
+
+
+def _checkpoint(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT value FROM order_feed WHERE key = 'seq'").fetchone()[0]
+
+
+def _changed(db: sqlite_utils.Database, since: int) -> list[tuple[str, int]]:
+    return db.execute(
+        "SELECT id, seq FROM docs WHERE seq > ? AND id LIKE 'order:%' ORDER BY seq LIMIT ?",
+        [since, BATCH],
+    ).fetchall()
+
+
+def process(store: DocumentStore) -> int:
+    """Settle the orders changed since the checkpoint; returns how many."""
+    db = store.db
+    if not _changed(db, _checkpoint(db)):  # the common case, without the write lock
+        if store.update_seq() - _checkpoint(db) > SKIP_AHEAD:
+            with write_transaction(db):
+                db.execute(
+                    "UPDATE order_feed SET value = ? WHERE key = 'seq'", [store.update_seq()]
+                )
+        return 0
+    with write_transaction(db):
+        rows = _changed(db, _checkpoint(db))
+        for doc_id, _ in rows:
+            settle(store, doc_id)
+        # Our own writes above are settled already: skip past them when we saw everything.
+        done = store.update_seq() if len(rows) < BATCH else rows[-1][1]
+        db.execute("UPDATE order_feed SET value = ? WHERE key = 'seq'", [done])
+    return len(rows)
+
+
+def _branches(store: DocumentStore, doc_id: str) -> tuple[list[tuple[str, dict]], bool]:
+    """The live leaves, and whether one of them rewrote its parent's history (a write on
+    the current revision that dropped steps: settled as if it were a concurrent branch)."""
+    row = store.row(doc_id)
+    if row is None:
+        return [], False
+    leaves = [(r, store.body(doc_id, r)) for r in revtree.leaves(row.tree)]
+    leaves = [(r, b) for r, b in leaves if b is not None and not row.tree[r].deleted]
+    rewritten = False
+    for rev, body in leaves:
+        parent = row.tree[rev].parent
+        before = store.body(doc_id, parent) if parent else None
+        steps, after = (before or {}).get("history") or [], body.get("history") or []
+        if before and after[: len(steps)] != steps:
+            leaves.append((parent, before))
+            rewritten = True
+    return leaves, rewritten
+
+
+def settle(store: DocumentStore, doc_id: str) -> dict[str, Any] | None:
+    """Merge concurrent moves, then bring stock and notifications in line with the
+    result. Returns the order as it now stands."""
+    with write_transaction(store.db):
+        leaves, rewritten = _branches(store, doc_id)
+        if not leaves or leaves[0][1].get("type") != "order":
+            return None
+        row = store.row(doc_id)
+        live = [r for r in revtree.leaves(row.tree) if not row.tree[r].deleted]
+        if len(live) > 1 or rewritten:
+            merged = order_states.merge([body for _, body in leaves])
+            current = store.body(doc_id, row.winner)
+            edits = []
+            if merged != current:
+                edits.append({**merged, "_id": doc_id, "_rev": row.winner})
+            # As CouchDB's docs resolve a conflict: the result on the winner, the other
+            # leaves deleted. Revision ids come from parent and body, so two servers
+            # settling the same conflict write the same revisions.
+            edits += [{"_id": doc_id, "_rev": r, "_deleted": True} for r in live if r != row.winner]
+            for result in store.bulk_docs(edits, new_edits=True, check=None):
+                if "error" in result:
+                    log.warning("settling %s: %s", doc_id, result["reason"])
+        order = store.winner_body(doc_id)
+        if order is None:
+            return None
+        order = {**order, "_id": doc_id}
+        if order["status"] in order_states.HOLDS_STOCK:
+            stock.reserve(store, order, strict=False)
+        elif order["status"] in ("cancelled", "declined"):
+            stock.release(store, order)
+        notify(store.db, order)
+    return order
+
+
+def notify(db: sqlite_utils.Database, order: dict[str, Any]) -> None:
+    """Queue the notification of the order's current status for the party who did not
+    make the last move (once per order and status, whatever path we came by)."""
+    last = order["history"][-1]
+    data = {
+        "order_id": order["_id"],
+        "product_id": order["product_id"],
+        "status": order["status"],
+        "product_title": order.get("product_title") or {},
+        "quantity": order.get("quantity"),
+    }
+    common = {"dedup_key": f"{order['_id']}:{order['status']}", "collapse_key": order["_id"]}
+    if order["status"] == "placed":
+        # High priority wakes the artisan's phone: a buyer is waiting for an answer.
+        outbox.enqueue(
+            db, user_id=order["artisan"], kind="order_placed", data=data, priority="high", **common
+        )
+        return
+    to = order["artisan"] if last.get("role") == "buyer" else order["buyer"]
+    outbox.enqueue(db, user_id=to, kind="order_moved", data=data, **common)

@@ -1,0 +1,211 @@
+"""Orders: placed by a buyer over REST (priced here, never by the client), then moved
+through the state machine by the buyer and the seller, over REST or offline by sync.
+
+An order is a document in the store, in the channels of the buyer, the artisan and her
+cooperative, so the artisan has it on her phone with no signal. Its fields are fixed at
+placement; only ``status``/``history`` move (api/services/order_states.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sync import revtree
+from sync.access import make_check, user_channels
+from sync.database import write_transaction
+from sync.errors import Conflict as StoreConflict
+from sync.errors import NotFound as StoreNotFound
+from sync.store import DocumentStore
+
+from ..errors import AppError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from . import order_feed, order_states, stock
+from .accounts import User
+from .directory import artisan_cooperative
+from .products import now_iso
+
+
+class InvalidTransition(AppError):
+    """The order is not in a state this move can start from."""
+
+    status = 409
+    code = "invalid_transition"
+    message = "The order cannot make this move from its current status."
+
+
+class NotOrderable(AppError):
+    """The product exists but cannot be ordered (not approved, no price, no stock)."""
+
+    status = 409
+    code = "not_orderable"
+    message = "This product cannot be ordered now."
+
+
+def price(product: dict[str, Any], chosen: dict[str, str]) -> tuple[int, list[dict[str, Any]]]:
+    """Unit price in centimes and the options as chosen, from the product alone."""
+    base = product.get("price_centimes")
+    if not isinstance(base, int):
+        raise NotOrderable("This piece has no price yet: ask the cooperative.")
+    options, errors = [], {}
+    offered = {o["code"]: o for o in product.get("options") or []}
+    for code in sorted(set(chosen) - set(offered)):
+        errors[code] = ["This product has no such option."]
+    for code, option in offered.items():
+        choices = {c["code"]: c for c in option["choices"]}
+        if code not in chosen:
+            errors[code] = [f"Choose one of: {', '.join(choices)}."]
+        elif chosen[code] not in choices:
+            errors[code] = [f"Unknown choice; choose one of: {', '.join(choices)}."]
+        else:
+            delta = int(choices[chosen[code]].get("price_delta_centimes", 0))
+            options.append({"code": code, "choice": chosen[code], "price_delta_centimes": delta})
+    if errors:
+        raise ValidationFailed(details={"fields": {"options": errors}})
+    unit = base + sum(o["price_delta_centimes"] for o in options)
+    if unit < 0:
+        raise NotOrderable("The chosen options give a negative price.")
+    return unit, options
+
+
+def create(store: DocumentStore, user: User, data: dict[str, Any]) -> dict[str, Any]:
+    product = store.winner_body(data["product_id"])
+    if not product or product.get("type") != "product":
+        raise NotFound("No such product.", details={"product_id": data["product_id"]})
+    if product.get("status") != "approved":
+        raise NotOrderable("Only approved products can be ordered.")
+    unit, options = price(product, data.get("options") or {})
+    quantity = data["quantity"]
+    mode = (product.get("stock") or {}).get("mode")
+    if mode == "in_stock" and (product["stock"].get("quantity") or 0) < quantity:
+        raise NotOrderable(
+            "Not enough pieces in stock.",
+            details={"available": product["stock"].get("quantity") or 0},
+        )
+    stamp = now_iso()
+    order_id = f"order:{secrets.token_hex(8)}"
+    doc = {
+        "_id": order_id,
+        "type": "order",
+        "buyer": user.id,
+        "artisan": product["owner"],
+        "cooperative": product["cooperative"],
+        "product_id": data["product_id"],
+        "product_rev": store.row(data["product_id"]).winner,
+        "product_title": product.get("title") or {},
+        "stock_mode": mode,
+        "quantity": quantity,
+        "options": options,
+        "unit_price_centimes": unit,
+        "total_centimes": unit * quantity,
+        "currency": "MAD",
+        "delivery": data["delivery"],
+        "message": data.get("message") or "",
+        "status": "placed",
+        "history": [order_states.step(user, "placed", stamp)],
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    with write_transaction(store.db):
+        # Written by the server after its own checks: a client cannot create an order
+        # through /sync (sync/access.py), since it would price it itself.
+        store.put(doc, check=None)
+        order_feed.notify(store.db, doc)
+    return get(store, user, order_id)
+
+
+def get(store: DocumentStore, user: User, order_id: str) -> dict[str, Any]:
+    try:
+        doc = store.get_doc(order_id, visible=user_channels(user))
+    except StoreNotFound as exc:
+        raise NotFound("No such order.", details={"id": order_id}) from exc
+    if doc.get("type") != "order":
+        raise NotFound("No such order.", details={"id": order_id})
+    return doc
+
+
+def move(
+    store: DocumentStore, user: User, order_id: str, to: str, if_match: str | None
+) -> dict[str, Any]:
+    """Move the order to ``to``. With ``If-Match`` naming an older revision, the move is
+    made on that revision, as a phone offline would, and the convergence rule decides;
+    without it, the move is checked against the order as it is now."""
+    current = get(store, user, order_id)
+    base_rev = (if_match or "").strip().removeprefix("W/").strip('"') or current["_rev"]
+    base = current if base_rev == current["_rev"] else store.body(order_id, base_rev)
+    if base is None:
+        raise PreconditionFailed(details={"current": render(user, current)})
+    who = order_states.TRANSITIONS.get((base["status"], to))
+    if who is None:
+        raise InvalidTransition(
+            details={"status": base["status"], "allowed": order_states.allowed_moves(user, base)}
+        )
+    if not who & order_states.sides_of(user, base):
+        raise Forbidden(f"Moving an order to {to!r} is for the {' or '.join(sorted(who))}.")
+    body = {k: v for k, v in base.items() if not k.startswith("_")}
+    body["history"] = [*body["history"], order_states.step(user, to, now_iso())]
+    body["status"], body["updated_at"] = to, now_iso()
+    check = make_check(user, lambda a: artisan_cooperative(store.db, a))
+    with write_transaction(store.db):
+        if base is current:
+            if to in order_states.HOLDS_STOCK and base["status"] == "placed":
+                stock.reserve(store, {**body, "_id": order_id}, strict=True)
+            try:
+                store.put({**body, "_id": order_id, "_rev": base_rev}, check=check)
+            except StoreConflict as exc:  # moved between our read and our write
+                raise PreconditionFailed(
+                    details={"current": render(user, get(store, user, order_id))}
+                ) from exc
+        else:
+            _branch(store, order_id, base_rev, body, check)
+        order_feed.settle(store, order_id)
+    return get(store, user, order_id)
+
+
+def _branch(store: DocumentStore, order_id: str, parent: str, body: dict, check) -> None:
+    """Write ``body`` as a child of an older revision: a concurrent branch, exactly what a
+    phone pushing an offline move through /sync makes."""
+    row = store.row(order_id)
+    ancestry = revtree.ancestry(row.tree, parent)
+    rev = revtree.new_rev_id(parent, body, False)
+    pos = revtree.parse_rev(rev)[0]
+    ids = [rev.split("-", 1)[1], *(r.split("-", 1)[1] for r in ancestry)]
+    [result] = store.bulk_docs(
+        [{**body, "_id": order_id, "_rev": rev, "_revisions": {"start": pos, "ids": ids}}],
+        new_edits=False,
+        check=check,
+    )
+    if "error" in result:
+        raise result["exception"]
+
+
+def list_orders(
+    store: DocumentStore, user: User, since: int, limit: int, status: str | None
+) -> dict[str, Any]:
+    """The caller's orders changed after ``since`` (buyer: hers; artisan: hers; a
+    coordinator: her cooperatives'), in change order."""
+    items: list[dict] = []
+    cursor, visible = since, user_channels(user)
+    while True:
+        page = store.changes(cursor, visible=visible, limit=200, include_docs=True)
+        for index, entry in enumerate(page["results"]):
+            cursor = entry["seq"]
+            doc = entry.get("doc") or {}
+            if doc.get("type") == "order" and status in (None, doc.get("status")):
+                items.append(doc)
+            if len(items) >= limit:
+                more = index + 1 < len(page["results"]) or page["pending"] > 0
+                return {
+                    "items": [render(user, d) for d in items],
+                    "next": str(cursor),
+                    "more": more,
+                }
+        if not page["pending"]:
+            last = max(cursor, page["last_seq"])
+            return {"items": [render(user, d) for d in items], "next": str(last), "more": False}
+
+
+def render(user: User, doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    out["id"], out["rev"] = doc["_id"], doc["_rev"]
+    out["allowed_moves"] = order_states.allowed_moves(user, doc)
+    return out

@@ -1,0 +1,138 @@
+"""What each notification says, in Arabic, French and English, short enough for a lock
+screen, and the ids it carries so the app can start a sync of exactly those documents.
+
+Texts address the artisan in the feminine in Arabic (the cooperatives' artisans are
+women). FCM data values must be strings, so every id is sent as a string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+LOCALES = ("ar", "fr", "en")
+FALLBACK_LOCALE = "ar"
+# Android shows about 40 characters of a title and 2 lines of body on the lock screen.
+TITLE_MAX, BODY_MAX = 40, 100
+
+
+@dataclass(frozen=True)
+class Kind:
+    ttl_seconds: int
+    titles: dict[str, str]
+    bodies: dict[str, str]
+
+
+DAY = 24 * 3600
+
+STATUS_LABELS = {
+    "placed": {"ar": "طلب جديد", "fr": "Nouvelle commande", "en": "New order"},
+    "accepted": {"ar": "تم قبول الطلب", "fr": "Commande acceptée", "en": "Order accepted"},
+    "declined": {"ar": "تم رفض الطلب", "fr": "Commande refusée", "en": "Order declined"},
+    "cancelled": {"ar": "تم إلغاء الطلب", "fr": "Commande annulée", "en": "Order cancelled"},
+    "in_production": {"ar": "الطلب قيد الصنع", "fr": "En fabrication", "en": "Being made"},
+    "ready": {"ar": "الطلب جاهز", "fr": "Commande prête", "en": "Order ready"},
+    "shipped": {"ar": "تم شحن الطلب", "fr": "Commande expédiée", "en": "Order shipped"},
+    "delivered": {"ar": "تم تسليم الطلب", "fr": "Commande livrée", "en": "Order delivered"},
+}
+
+DECISIONS = {
+    "approve": {"ar": "تمت الموافقة على منتجك", "fr": "Produit approuvé", "en": "Product approved"},
+    "request_changes": {
+        "ar": "مطلوب تعديل منتجك",
+        "fr": "Modifications demandées",
+        "en": "Changes requested",
+    },
+    "reject": {"ar": "لم يتم قبول منتجك", "fr": "Produit refusé", "en": "Product rejected"},
+}
+
+KINDS: dict[str, Kind] = {
+    # To the artisan: a buyer ordered one of her pieces.
+    "order_placed": Kind(
+        7 * DAY,
+        STATUS_LABELS["placed"],
+        {
+            "ar": "{quantity} × {product}. افتحي التطبيق للرد",
+            "fr": "{quantity} × {product}. Ouvrez l'appli pour répondre",
+            "en": "{quantity} × {product}. Open the app to answer",
+        },
+    ),
+    # To the other party: the order moved (title from STATUS_LABELS).
+    "order_moved": Kind(7 * DAY, {}, {"ar": "{product}", "fr": "{product}", "en": "{product}"}),
+    # To the artisan: the cooperative reviewed her listing (title from DECISIONS).
+    "review_decided": Kind(
+        7 * DAY,
+        {},
+        {
+            "ar": "افتحي التطبيق لرؤية التفاصيل",
+            "fr": "Ouvrez l'appli pour voir le détail",
+            "en": "Open the app for details",
+        },
+    ),
+    # To a coordinator: one digest of the listings waiting for review, not one per photo.
+    "uploads_waiting": Kind(
+        DAY,
+        {
+            "ar": "{count} منتجات في انتظار المراجعة",
+            "fr": "{count} produits à relire",
+            "en": "{count} listings to review",
+        },
+        {"ar": "{cooperative}", "fr": "{cooperative}", "en": "{cooperative}"},
+    ),
+}
+
+
+def choose_locale(*candidates: str | None) -> str:
+    """The first supported language among ``candidates`` (the device's, then the
+    account's); ``fr-MA`` counts as ``fr``."""
+    for value in candidates:
+        if value:
+            lang = value.replace("_", "-").split("-")[0].lower()
+            if lang in LOCALES:
+                return lang
+    return FALLBACK_LOCALE
+
+
+def _localised(value: Any, locale: str) -> str:
+    """A text given as {"ar", "fr", "en"}: the locale's, else any there is."""
+    if isinstance(value, dict):
+        for lang in (locale, *LOCALES):
+            if value.get(lang):
+                return str(value[lang])
+        return ""
+    return "" if value is None else str(value)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
+    """(title, body) of a notification in ``locale``."""
+    spec = KINDS[kind]
+    values = {
+        "product": _localised(data.get("product_title"), locale),
+        "quantity": data.get("quantity", ""),
+        "count": data.get("count", ""),
+        "cooperative": _localised(data.get("cooperative_name"), locale),
+    }
+    if kind == "order_moved":
+        title = STATUS_LABELS.get(data.get("status"), STATUS_LABELS["placed"])[locale]
+    elif kind == "review_decided":
+        title = DECISIONS.get(data.get("decision"), DECISIONS["request_changes"])[locale]
+    else:
+        title = spec.titles[locale].format(**values)
+    body = spec.bodies[locale].format(**values)
+    return _shorten(title, TITLE_MAX), _shorten(body, BODY_MAX)
+
+
+def payload(kind: str, data: dict[str, Any], dedup_key: str) -> dict[str, str]:
+    """The data part: the kind, the ids to sync, and the dedup key (at-least-once
+    delivery: the app drops a message whose key it has seen)."""
+    out = {"kind": kind, "dedup_key": dedup_key}
+    for key in ("order_id", "product_id", "status", "decision", "cooperative_id", "count"):
+        if data.get(key) is not None:
+            out[key] = str(data[key])
+    if data.get("reason_codes"):
+        out["reason_codes"] = ",".join(map(str, data["reason_codes"]))
+    return out

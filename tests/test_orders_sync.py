@@ -1,0 +1,136 @@
+"""Moves an artisan makes offline arrive through /sync and pass the same checks as REST;
+concurrent moves converge to the same order whichever arrives first."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync import revtree
+from tests.orders_support import approved_product, move, place, product, rows
+
+DB = "/sync/hirfa"
+
+
+@pytest.fixture
+def order(app, client, auth):
+    approved_product(app)
+    return place(client, auth).get_json()
+
+
+def _doc(client, auth, order_id, who="artisan"):
+    response = client.get(f"{DB}/{order_id}?conflicts=true", headers=auth.headers(who))
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _offline_step(doc, status, at="2026-11-22T08:00:00Z", by="art_fatima", role="artisan"):
+    """What the artisan's phone writes offline: its copy with one more step."""
+    edited = {k: v for k, v in doc.items() if k != "_conflicts"}
+    edited["history"] = [*doc["history"], {"status": status, "by": by, "role": role, "at": at}]
+    edited["status"] = status
+    return edited
+
+
+def _push_branch(client, auth, parent: dict, body: dict, who="artisan"):
+    """Replicate ``body`` as a child of ``parent`` (new_edits=false, as PouchDB pushes)."""
+    content = {k: v for k, v in body.items() if not k.startswith("_")}
+    rev = revtree.new_rev_id(parent["_rev"], content, False)
+    pos, digest = revtree.parse_rev(rev)
+    doc = {
+        **content,
+        "_id": parent["_id"],
+        "_rev": rev,
+        "_revisions": {"start": pos, "ids": [digest, revtree.parse_rev(parent["_rev"])[1]]},
+    }
+    response = client.post(
+        f"{DB}/_bulk_docs", json={"docs": [doc], "new_edits": False}, headers=auth.headers(who)
+    )
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def test_an_offline_accept_arrives_by_sync_and_counts(app, client, auth, order):
+    doc = _doc(client, auth, order["id"])
+    response = client.put(
+        f"{DB}/{order['id']}", json=_offline_step(doc, "accepted"), headers=auth.headers("artisan")
+    )
+    assert response.status_code == 201, response.get_json()
+    seen = client.get(f"/api/v1/orders/{order['id']}", headers=auth.headers("buyer")).get_json()
+    assert seen["status"] == "accepted"
+    # The same consequences as a REST accept: stock reserved, the buyer notified.
+    assert product(app, "product:zerbia")["stock"]["quantity"] == 2
+    assert rows(app, "SELECT user_id, kind FROM outbox WHERE dedup_key LIKE '%:accepted'") == [
+        ("buy_claire", "order_moved")
+    ]
+
+
+@pytest.mark.parametrize(
+    "forge, reason",
+    [
+        (lambda d: {**_offline_step(d, "cancelled", by="buy_claire", role="buyer")}, "own"),
+        (lambda d: {**_offline_step(d, "shipped")}, "cannot move"),
+        (lambda d: {**_offline_step(d, "accepted"), "total_centimes": 1}, "total_centimes"),
+        (lambda d: {**_offline_step(d, "accepted"), "status": "delivered"}, "last step"),
+        (lambda d: {**_offline_step(d, "accepted", at="yesterday")}, "ISO 8601"),
+        (lambda d: {**d, "_deleted": True}, "kept"),
+    ],
+)
+def test_sync_writes_pass_the_same_checks(client, auth, order, forge, reason):
+    doc = _doc(client, auth, order["id"])
+    response = client.put(f"{DB}/{order['id']}", json=forge(doc), headers=auth.headers("artisan"))
+    assert response.status_code == 403
+    assert reason in response.get_json()["reason"]
+
+
+def test_the_buyer_cannot_accept_by_sync_nor_anyone_create_an_order(client, auth, order):
+    doc = _doc(client, auth, order["id"], who="buyer")
+    forged = _offline_step(doc, "accepted", by="buy_claire", role="buyer")
+    response = client.put(f"{DB}/{order['id']}", json=forged, headers=auth.headers("buyer"))
+    assert response.status_code == 403
+    fresh = {k: v for k, v in doc.items() if not k.startswith("_")}
+    created = client.put(f"{DB}/order:mine", json=fresh, headers=auth.headers("buyer"))
+    assert created.status_code == 403
+    assert "POST /api/v1/orders" in created.get_json()["reason"]
+
+
+def _converge(app, client, auth, order, accept_first: bool):
+    placed = _doc(client, auth, order["id"])
+    accept = _offline_step(placed, "accepted")
+    if accept_first:
+        _push_branch(client, auth, placed, accept)
+        cancel = move(client, auth, "buyer", order["id"], "cancelled", if_match=placed["_rev"])
+    else:
+        cancel = move(client, auth, "buyer", order["id"], "cancelled", if_match=placed["_rev"])
+        _push_branch(client, auth, placed, accept)
+    assert cancel.status_code == 200, cancel.get_json()
+    return _doc(client, auth, order["id"])
+
+
+def test_concurrent_accept_and_cancel_converge_in_both_arrival_orders(app, client, auth):
+    approved_product(app)
+    first = place(client, auth).get_json()
+    second = place(client, auth).get_json()
+    a = _converge(app, client, auth, first, accept_first=True)
+    b = _converge(app, client, auth, second, accept_first=False)
+    for doc in (a, b):
+        assert doc["status"] == "cancelled"
+        assert "_conflicts" not in doc  # settled: one live revision
+        assert [s["status"] for s in doc["history"]] == ["placed", "cancelled"]
+        assert [(s["status"], s["by"]) for s in doc["superseded"]] == [("accepted", "art_fatima")]
+    # The stock the accept took (when it came first) is given back; none is held.
+    assert product(app, "product:zerbia")["stock"]["quantity"] == 3
+    assert rows(app, "SELECT count(*) FROM stock_reservations WHERE released_at IS NULL") == [(0,)]
+    # The artisan learns of the cancellation, once per order.
+    told = rows(app, "SELECT user_id FROM outbox WHERE dedup_key LIKE '%:cancelled'")
+    assert told == [("art_fatima",), ("art_fatima",)]
+
+
+def test_a_rewrite_of_history_on_the_current_revision_is_settled_like_a_branch(client, auth, order):
+    cancelled = move(client, auth, "buyer", order["id"], "cancelled").get_json()
+    doc = _doc(client, auth, order["id"])
+    rewrite = {**doc, "history": doc["history"][:1]}
+    rewrite = _offline_step(rewrite, "accepted")
+    response = client.put(f"{DB}/{order['id']}", json=rewrite, headers=auth.headers("artisan"))
+    assert response.status_code == 201  # looks like an offline branch to the check...
+    after = _doc(client, auth, order["id"])
+    assert after["status"] == cancelled["status"] == "cancelled"  # ...and loses like one

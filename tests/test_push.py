@@ -1,0 +1,280 @@
+"""Push through real firebase-admin to a loopback fake FCM: delivery, retries, dead
+tokens, a crash between commit and send, rollbacks, languages, batching."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from api import create_app
+from api.cli_push import make_dispatcher
+from api.services import outbox
+from api.services.push.dispatcher import Policy
+from sync.database import write_transaction
+from tests.conftest import Auth, make_config
+from tests.fake_fcm import fake_fcm  # noqa: F401  (fixture)
+from tests.orders_support import (
+    Clock,
+    approved_product,
+    close_firebase,
+    fcm_app,
+    move,
+    offline_google,
+    place,
+    push,  # noqa: F401  (fixture)
+    register_device,
+    rows,
+)
+
+
+def _order(app, client, auth):
+    approved_product(app)
+    return place(client, auth).get_json()["id"]
+
+
+def test_a_new_order_wakes_the_artisans_phone(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "artisan", "tok-fatima", locale="ar")
+    oid = _order(app, client, auth)
+    report = dispatcher.run_until_idle()
+    assert report.counts["sent"] == 1
+    [message] = fake.delivered("tok-fatima")
+    assert message["data"] == {
+        "kind": "order_placed",
+        "dedup_key": f"{oid}:placed",
+        "order_id": oid,
+        "product_id": "product:zerbia",
+        "status": "placed",
+    }
+    assert message["android"]["priority"] == "high"
+    assert message["android"]["collapse_key"] == oid
+    assert (
+        message["android"]["ttl"].endswith("s") and int(message["android"]["ttl"][:-1]) > 6 * 86400
+    )
+    assert message["notification"]["title"] == "طلب جديد"
+    assert (
+        len(message["notification"]["title"]) <= 40 and len(message["notification"]["body"]) <= 100
+    )
+    assert rows(app, "SELECT state FROM outbox") == [("sent",)]
+    [(name,)] = rows(app, "SELECT message_name FROM push_deliveries")
+    assert name.startswith("projects/hirfa-test/messages/")
+    assert fake.tokens_issued == 1  # google-auth fetched its token from the fake
+
+
+def test_a_move_notifies_the_other_party_at_normal_priority(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "buyer", "tok-claire", locale="fr")
+    oid = _order(app, client, auth)
+    move(client, auth, "artisan", oid, "accepted")
+    dispatcher.run_until_idle()
+    [message] = fake.delivered("tok-claire")
+    assert message["data"]["status"] == "accepted"
+    assert message["android"]["priority"] == "normal"
+    assert message["notification"] == {"title": "Commande acceptée", "body": "Tapis Beni Ouarain"}
+
+
+def test_503_then_delivered_after_a_backoff(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "artisan", "tok-fatima")
+    fake.script("tok-fatima", "unavailable", "ok")
+    _order(app, client, auth)
+    first = dispatcher.run_until_idle()
+    assert first.counts["retry"] == 1 and fake.delivered() == []
+    [(state, attempts, due, created)] = rows(
+        app, "SELECT state, attempts, next_attempt_at, created_at FROM outbox"
+    )
+    assert state == "pending" and attempts == 1
+    assert due - clock() > 10  # the first backoff is 15 s: not retried at once
+    assert dispatcher.run_until_idle().claimed == 0  # not due yet
+    clock.advance(due - clock() + 1)
+    assert dispatcher.run_until_idle().counts["sent"] == 1
+    assert len(fake.delivered("tok-fatima")) == 1
+    assert [r["status"] for r in fake.requests] == [503, 200]
+    assert rows(app, "SELECT state, attempts FROM outbox") == [("sent", 2)]
+
+
+def test_retries_stop_after_max_attempts(tmp_path, fake_fcm):  # noqa: F811
+    app = fcm_app(tmp_path, fake_fcm, push_max_attempts=3, push_backoff_seconds=1)
+    try:
+        client, clock = app.test_client(), Clock()
+        auth = Auth(client)
+        dispatcher = make_dispatcher(app.extensions["hirfa"], clock=clock)
+        register_device(client, auth, "artisan", "tok-fatima")
+        fake_fcm.script("tok-fatima", *["internal"] * 5)
+        _order(app, client, auth)
+        for _ in range(5):
+            dispatcher.run_until_idle()
+            clock.advance(3600)
+        assert len(fake_fcm.requests) == 3
+        assert rows(app, "SELECT state FROM outbox") == [("failed",)]
+        assert rows(app, "SELECT state FROM push_deliveries") == [("failed",)]
+    finally:
+        close_firebase(app)
+
+
+def test_unregistered_and_invalid_tokens_are_dropped(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    for token in ("tok-old", "tok-bad", "tok-new"):
+        register_device(client, auth, "artisan", token)
+    fake.script("tok-old", "unregistered")
+    fake.script("tok-bad", "invalid")
+    _order(app, client, auth)
+    report = dispatcher.run_until_idle()
+    assert report.counts == {"sent": 1, "retry": 0, "dropped": 2, "failed": 0, "no_device": 0}
+    assert rows(app, "SELECT token FROM devices WHERE user_id = 'art_fatima'") == [("tok-new",)]
+    assert rows(app, "SELECT state FROM outbox") == [("sent",)]
+    place(client, auth)
+    dispatcher.run_until_idle()
+    assert sorted({r["message"]["token"] for r in fake.requests}) == [
+        "tok-bad",
+        "tok-new",
+        "tok-old",
+    ]
+    assert len(fake.delivered("tok-new")) == 2 and len(fake.requests) == 4
+
+
+def test_crash_between_commit_and_send_then_restart_sends_exactly_once(tmp_path, fake_fcm):  # noqa: F811
+    app = fcm_app(tmp_path, fake_fcm)
+    client = app.test_client()
+    auth = Auth(client)
+    register_device(client, auth, "artisan", "tok-fatima")
+    _order(app, client, auth)  # committed with its outbox row
+    # The first process claims the row and dies before sending: nothing reached FCM.
+    db = app.extensions["hirfa"].open_db()
+    assert len(outbox.claim(db, Clock()(), 10, lease_seconds=300)) == 1
+    db.close()
+    close_firebase(app)
+    # A restart: a new app on the same store; the dead process's lease runs out.
+    config = make_config(
+        tmp_path,
+        firebase_credentials=str(tmp_path / "service-account.json"),
+        firebase_project_id="hirfa-test",
+        fcm_endpoint=fake_fcm.url,
+    )
+    restarted = offline_google(create_app(config))
+    try:
+        clock = Clock()
+        dispatcher = make_dispatcher(restarted.extensions["hirfa"], clock=clock)
+        assert dispatcher.run_until_idle().claimed == 0  # still leased to the dead one
+        clock.advance(301)
+        dispatcher.run_until_idle()
+        make_dispatcher(restarted.extensions["hirfa"], clock=clock).run_until_idle()
+        clock.advance(3600)
+        dispatcher.run_until_idle()
+        assert len(fake_fcm.requests) == 1
+        assert len(fake_fcm.delivered("tok-fatima")) == 1
+    finally:
+        close_firebase(restarted)
+
+
+def test_no_message_when_the_transaction_rolled_back(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "artisan", "tok-fatima")
+    db = app.extensions["hirfa"].open_db()
+    with pytest.raises(RuntimeError), write_transaction(db):
+        outbox.enqueue(
+            db,
+            user_id="art_fatima",
+            kind="review_decided",
+            data={"product_id": "product:x", "decision": "approve", "reason_codes": []},
+            dedup_key="review:product:x:1",
+        )
+        raise RuntimeError("the review failed after queueing")
+    db.close()
+    approved_product(app)
+    assert place(client, auth, quantity=99).status_code == 409  # refused order: no row
+    assert rows(app, "SELECT count(*) FROM outbox") == [(0,)]
+    assert dispatcher.run_until_idle().messages == 0
+    assert fake.requests == []
+
+
+def test_the_same_event_queued_twice_is_one_message(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "artisan", "tok-fatima")
+    db = app.extensions["hirfa"].open_db()
+    data = {"product_id": "product:x", "decision": "reject", "reason_codes": ["photo_blurry"]}
+    ids = [
+        outbox.enqueue(db, user_id="art_fatima", kind="review_decided", data=data, dedup_key="r:1")
+        for _ in range(2)
+    ]
+    db.close()
+    assert ids[0] is not None and ids[1] is None
+    dispatcher.run_until_idle()
+    [message] = fake.delivered()
+    assert message["data"]["reason_codes"] == "photo_blurry"
+    assert message["notification"]["title"] == "لم يتم قبول منتجك"
+
+
+@pytest.mark.parametrize(
+    "device_locale, title",
+    [("ar", "طلب جديد"), ("fr-MA", "Nouvelle commande"), ("en", "New order"), (None, "طلب جديد")],
+)
+def test_the_locale_chooses_the_language(push, device_locale, title):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "artisan", "tok", locale=device_locale)
+    _order(app, client, auth)
+    dispatcher.run_until_idle()
+    [message] = fake.delivered("tok")
+    assert message["notification"]["title"] == title
+
+
+def test_an_expired_notification_is_not_sent(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    _order(app, client, auth)  # the artisan has no device yet
+    clock.advance(8 * 86400)  # past the week an order notification lives
+    register_device(client, auth, "artisan", "tok-late")
+    dispatcher.run_until_idle()
+    assert fake.requests == []
+    assert rows(app, "SELECT state FROM outbox") == [("expired",)]
+
+
+def test_batches_of_at_most_the_batch_size(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    dispatcher.policy = Policy(batch_size=500, claim_rows=2000)
+    db = app.extensions["hirfa"].open_db()
+    with write_transaction(db):
+        for n in range(1200):
+            db.execute(
+                "INSERT INTO devices (token, user_id, platform, created_at, updated_at) "
+                "VALUES (?, 'art_fatima', 'android', 0, 0)",
+                [f"tok-{n:04}"],
+            )
+    outbox.enqueue(
+        db,
+        user_id="art_fatima",
+        kind="review_decided",
+        data={"product_id": "product:x", "decision": "approve"},
+        dedup_key="many",
+    )
+    db.close()
+    report = dispatcher.run_until_idle()
+    assert (report.messages, report.batches) == (1200, 3)
+    assert len(fake.delivered()) == 1200
+    assert rows(app, "SELECT state FROM outbox") == [("sent",)]
+
+
+def test_coordinators_get_one_digest_of_waiting_uploads(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "coordinator", "tok-naima", locale="fr")
+    for n in range(3):
+        approved_product(app, f"product:new{n}", status="submitted")
+    dispatcher.run_until_idle()
+    [message] = fake.delivered("tok-naima")
+    assert message["notification"]["title"] == "3 produits à relire"
+    assert message["data"]["cooperative_id"] == "coop-taza-zerbia"
+    clock.advance(7200)  # the next digest is due, but nothing changed: no message
+    dispatcher.run_until_idle()
+    assert len(fake.delivered("tok-naima")) == 1
+
+
+def test_console_transport_without_credentials(app, client, auth, caplog):
+    auth = Auth(client)
+    register_device(client, auth, "artisan", "tok-console", locale="en")
+    approved_product(app)
+    place(client, auth)
+    dispatcher = make_dispatcher(app.extensions["hirfa"])
+    assert dispatcher.transport.name == "console"
+    with caplog.at_level(logging.INFO, logger="hirfa.push"):
+        assert dispatcher.run_until_idle().counts["sent"] == 1
+    assert "New order" in caplog.text and "tok-console"[:12] in caplog.text

@@ -1,0 +1,92 @@
+"""Device tokens: several per user, moved to whoever registers them last, removed at
+logout; and the convergence rule as an algebra (any arrival order, same order)."""
+
+from __future__ import annotations
+
+import itertools
+
+from api.services import order_states
+from tests.orders_support import register_device, rows
+
+
+def test_a_user_has_several_devices_and_lists_only_hers(app, client, auth):
+    register_device(client, auth, "artisan", "tok-phone", locale="ar")
+    register_device(client, auth, "artisan", "tok-tablet", locale="fr")
+    register_device(client, auth, "buyer", "tok-claire", locale="fr")
+    mine = client.get("/api/v1/devices", headers=auth.headers("artisan")).get_json()["items"]
+    assert [(d["token"], d["locale"]) for d in mine] == [("tok-phone", "ar"), ("tok-tablet", "fr")]
+
+
+def test_a_token_registered_again_moves_to_the_new_account(app, client, auth):
+    register_device(client, auth, "artisan", "tok-shared")
+    register_device(client, auth, "artisan2", "tok-shared")
+    assert rows(app, "SELECT user_id FROM devices") == [("art_khadija",)]
+
+
+def test_removing_a_device_and_not_anothers(app, client, auth):
+    register_device(client, auth, "artisan", "tok-phone")
+    other = client.delete("/api/v1/devices/tok-phone", headers=auth.headers("buyer"))
+    assert other.status_code == 404
+    mine = client.delete("/api/v1/devices/tok-phone", headers=auth.headers("artisan"))
+    assert mine.status_code == 204
+    assert rows(app, "SELECT count(*) FROM devices") == [(0,)]
+
+
+def test_logout_removes_the_devices_token(app, client, auth):
+    session = auth.login("artisan")
+    register_device(client, auth, "artisan", "tok-phone")
+    register_device(client, auth, "artisan", "tok-other")
+    response = client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": session["refresh_token"], "device_token": "tok-phone"},
+        headers=auth.headers("artisan"),
+    )
+    assert response.status_code == 204
+    assert rows(app, "SELECT token FROM devices") == [("tok-other",)]
+    second = auth.login("artisan")
+    response = client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": second["refresh_token"]},
+        headers={
+            "Authorization": f"Bearer {second['access_token']}",
+            "X-Device-Token": "tok-other",
+        },
+    )
+    assert response.status_code == 204
+    assert rows(app, "SELECT count(*) FROM devices") == [(0,)]
+
+
+def _step(status, by, role, at):
+    return {"status": status, "by": by, "role": role, "at": at}
+
+
+PLACED = _step("placed", "b", "buyer", "2026-11-22T08:00:00Z")
+BRANCHES = [
+    [PLACED, _step("cancelled", "b", "buyer", "2026-11-22T09:00:00Z")],
+    [PLACED, _step("accepted", "a", "artisan", "2026-11-22T08:30:00Z")],
+    [
+        PLACED,
+        _step("accepted", "a", "artisan", "2026-11-22T08:30:00Z"),
+        _step("in_production", "a", "artisan", "2026-11-22T08:40:00Z"),
+    ],
+    [PLACED, _step("accepted", "c", "coordinator", "2026-11-22T08:31:00Z")],
+]
+
+
+def test_the_merge_depends_on_the_set_of_branches_not_their_order():
+    for size in range(1, len(BRANCHES) + 1):
+        for subset in itertools.combinations(BRANCHES, size):
+            bodies = [{"status": h[-1]["status"], "history": h} for h in subset]
+            results = {repr(order_states.merge(list(p))) for p in itertools.permutations(bodies)}
+            assert len(results) == 1, subset
+    merged = order_states.merge([{"status": h[-1]["status"], "history": h} for h in BRANCHES])
+    assert merged["status"] == "cancelled"
+    assert len(merged["superseded"]) == 3  # two accepts and the production step
+
+
+def test_the_merge_keeps_the_seller_line_that_went_furthest():
+    bodies = [{"status": h[-1]["status"], "history": h} for h in BRANCHES[1:3]]
+    assert order_states.merge(bodies)["status"] == "in_production"
+    # merging a merge with one of its inputs changes nothing (idempotent)
+    once = order_states.merge(bodies)
+    assert order_states.merge([once, bodies[0]]) == once
