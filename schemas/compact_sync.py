@@ -1,0 +1,114 @@
+"""Bodies of the compact sync protocol (``POST /sync/<db>/_sync``, sync/batch.py)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+PUSH_STATUSES = ("ok", "conflict", "forbidden", "invalid")
+
+_EXAMPLE_DOC = {
+    "_id": "product:9b1c2f",
+    "_rev": "2-5c1f0d3e9a7b4c2d8e6f1a0b3c5d7e9f",
+    "_revisions": {
+        "start": 2,
+        "ids": ["5c1f0d3e9a7b4c2d8e6f1a0b3c5d7e9f", "0a7d2c9b8e1f4a6d3c5b7e9f1a2c4d6e"],
+    },
+    "type": "product",
+    "owner": "art_fatima",
+    "cooperative": "coop-taza-zerbia",
+    "title": {"ar": "زربية", "fr": "Zerbia de Taza"},
+    "category": "carpets",
+    "status": "submitted",
+}
+
+
+class SyncRequestSchema(Schema):
+    """One round trip: the device's new revisions and its cursor."""
+
+    request_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Chosen by the device, unique per request; a retry sends the same "
+            "id and body and gets the first outcome back, with nothing written twice.",
+            "example": "phone-7f3a:000042",
+        },
+    )
+    device = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "The device's id: what it pushes is not sent back to it.",
+            "example": "phone-7f3a",
+        },
+    )
+    since = fields.Integer(
+        strict=True,
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "The cursor from the previous answer (0: nothing yet).",
+            "example": 1234,
+        },
+    )
+    docs = fields.List(
+        fields.Dict(),
+        load_default=list,
+        metadata={
+            "description": "New revisions, each with `_id`, `_rev` and `_revisions` (its "
+            "ancestry back to a revision the server has), as CouchDB's "
+            "`_bulk_docs` with `new_edits: false`.",
+            "example": [_EXAMPLE_DOC],
+        },
+    )
+    max_bytes = fields.Integer(
+        strict=True,
+        load_default=None,
+        validate=validate.Range(min=1024),
+        metadata={
+            "description": "Budget for the changes of this page, in bytes of JSON before "
+            "gzip (capped by the server; at least one change is always sent).",
+            "example": 65536,
+        },
+    )
+    pull = fields.Boolean(
+        load_default=True,
+        metadata={"description": "false: push only, no changes in the answer.", "example": True},
+    )
+
+
+class PushResultSchema(Schema):
+    id = fields.String(metadata={"example": "product:9b1c2f"})
+    status = fields.String(
+        validate=validate.OneOf(PUSH_STATUSES),
+        metadata={
+            "description": "ok: stored; conflict: stored as a branch in conflict (the "
+            "winner comes with the changes); forbidden: refused by the access rules; "
+            "invalid: malformed.",
+            "example": "ok",
+        },
+    )
+    reason = fields.String(metadata={"example": "owner must be your own user id"})
+    winner = fields.String(metadata={"example": "3-9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"})
+    conflicts = fields.List(fields.String(), metadata={"example": ["2-5c1f0d3e9a7b4c2d8e6f1a0b"]})
+
+
+class SyncResponseSchema(Schema):
+    results = fields.List(
+        fields.Nested(PushResultSchema),
+        metadata={"description": "One per pushed revision, in the order sent."},
+    )
+    changes = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Winning revisions changed since the cursor, in the user's "
+            "channels: documents (with `_conflicts` when in conflict), deletions "
+            '`{"_id", "_rev", "_deleted": true}` and removals from the channels '
+            '`{"_id", "_rev", "_removed": true}`. Not what this device just pushed.',
+            "example": [_EXAMPLE_DOC],
+        },
+    )
+    cursor = fields.Integer(metadata={"description": "Send as `since` next.", "example": 1240})
+    more = fields.Boolean(
+        metadata={"description": "true: another page is waiting; sync again.", "example": False}
+    )
