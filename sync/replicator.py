@@ -1,0 +1,377 @@
+"""The CouchDB replication algorithm, as a client, between the store and a CouchDB database.
+
+https://docs.couchdb.org/en/stable/replication/protocol.html . One generic algorithm
+(:func:`replicate`) moves changes from a source to a target; both the store
+(:class:`LocalSide`) and the hub (:class:`RemoteSide`) can be either, so a push and a
+pull are the same code. Per batch: read the source's changes with every leaf
+("Locate Changed Documents"), ask the target which revisions it lacks (``_revs_diff``),
+fetch those with their history and the attachments the target has not got
+(``_bulk_get``, else ``open_revs``, with ``atts_since``), write them as they are
+(``_bulk_docs`` with ``new_edits=false``), then record a checkpoint on both sides
+("Record Replication Checkpoint"). An interrupted run resumes from the last checkpoint
+both sides agree on ("Find Common Ancestry"); what it repeats is at most one batch,
+and a repeated write of a revision the target has is a no-op on both sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from . import revtree
+from .couch import CouchClient, HubRefused
+from .errors import NotFound
+from .store import DocumentStore
+
+CHECKPOINT_SCOPE = "_replicator"  # our side's _local documents for replication
+HISTORY_LIMIT = 50  # CouchDB keeps 50 sessions in a replication log
+PROTOCOL_VERSION = 1
+
+
+@dataclass
+class Batch:
+    results: list[tuple[str, list[str]]]  # (doc id, leaf revisions)
+    last_seq: Any
+    pending: int | None
+    seen: int  # changes read, before the push filter: a full page means read on
+
+
+@dataclass
+class Stats:
+    """One session's counters, named as in CouchDB's replication history."""
+
+    missing_checked: int = 0
+    missing_found: int = 0
+    docs_read: int = 0
+    docs_written: int = 0
+    doc_write_failures: int = 0
+    batches: int = 0
+    start_last_seq: Any = 0
+    recorded_seq: Any = 0
+    pending: int | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Side(Protocol):
+    def changes(self, since: Any, limit: int) -> Batch: ...
+    def revs_diff(self, revs: dict[str, list[str]]) -> dict[str, Any]: ...
+    def fetch(self, diff: dict[str, Any], full: bool = False) -> list[dict[str, Any]]: ...
+    def write(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+    def get_checkpoint(self, rep_id: str) -> dict[str, Any] | None: ...
+    def put_checkpoint(self, rep_id: str, doc: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class LocalSide:
+    """The store. ``keep_local(body)`` keeps a document off the hub (push filter);
+    ``settle(ids)`` applies conflict resolution to documents replication brings in, and to
+    local ones on their way out (a phone's conflict, a coordinator's manual fix)."""
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        keep_local: Callable[[dict[str, Any]], bool] | None = None,
+        settle: Callable[[list[str]], Any] | None = None,
+    ):
+        self.store = store
+        self.keep_local = keep_local
+        self.settle = settle
+
+    def changes(self, since: Any, limit: int) -> Batch:
+        feed = self.store.changes(since=int(since or 0), limit=limit, all_leaves=True)
+        results = [(r["id"], [c["rev"] for c in r["changes"]]) for r in feed["results"]]
+        seen = len(results)
+        if self.settle is not None and results:
+            # Revisions written here come later in the feed and go up in a later batch.
+            self.settle([doc_id for doc_id, _ in results])
+        if self.keep_local is not None:
+            results = [r for r in results if not self._kept(r[0])]
+        return Batch(results, feed["last_seq"], feed["pending"], seen)
+
+    def _kept(self, doc_id: str) -> bool:
+        row = self.store.row(doc_id)
+        if row is None:
+            return False
+        # The type never changes (sync/access.py), so any leaf with a body tells it.
+        bodies = (self.store.body(doc_id, rev) for rev in revtree.leaves(row.tree))
+        return any(body and self.keep_local(body) for body in bodies)
+
+    def revs_diff(self, revs: dict[str, list[str]]) -> dict[str, Any]:
+        return self.store.revs_diff(revs)
+
+    def fetch(self, diff: dict[str, Any], full: bool = False) -> list[dict[str, Any]]:
+        docs = []
+        for doc_id, entry in diff.items():
+            for found in self.store.open_revs(
+                doc_id,
+                entry["missing"],
+                revs=True,
+                attachments_data=True,
+                atts_since=None if full else entry.get("possible_ancestors"),
+            ):
+                if "ok" in found:
+                    docs.append(found["ok"])
+        return docs
+
+    def write(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # No access check: the hub is ours, and its revisions were checked where written.
+        results = self.store.bulk_docs(docs, new_edits=False, check=None)
+        if self.settle is not None:
+            self.settle(sorted({d["_id"] for d in docs}))
+        return [
+            {"id": r["id"], "error": r["error"], "reason": r["reason"]}
+            for r in results
+            if "error" in r
+        ]
+
+    def get_checkpoint(self, rep_id: str) -> dict[str, Any] | None:
+        try:
+            return self.store.local_get(CHECKPOINT_SCOPE, rep_id)
+        except NotFound:
+            return None
+
+    def put_checkpoint(self, rep_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+        rev = self.store.local_put(CHECKPOINT_SCOPE, rep_id, doc)
+        return {**doc, "_rev": rev}
+
+    def uuid(self) -> str:
+        row = self.store.db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
+        return row[0]
+
+
+class RemoteSide:
+    """A CouchDB database through :class:`CouchClient`."""
+
+    def __init__(self, client: CouchClient):
+        self.client = client
+
+    def changes(self, since: Any, limit: int) -> Batch:
+        feed = self.client.changes(since, limit)
+        results = [(r["id"], [c["rev"] for c in r["changes"]]) for r in feed.get("results", [])]
+        return Batch(results, feed.get("last_seq", since), feed.get("pending"), len(results))
+
+    def revs_diff(self, revs: dict[str, list[str]]) -> dict[str, Any]:
+        return self.client.revs_diff(revs)
+
+    def fetch(self, diff: dict[str, Any], full: bool = False) -> list[dict[str, Any]]:
+        wanted = []
+        for doc_id, entry in diff.items():
+            since = [] if full else entry.get("possible_ancestors", [])
+            for rev in entry["missing"]:
+                wanted.append(
+                    {"id": doc_id, "rev": rev, **({"atts_since": since} if since else {})}
+                )
+        found = self.client.bulk_get(wanted) if self.client.has_bulk_get else None
+        if found is None:  # a server without _bulk_get: one open_revs per document
+            found = []
+            for doc_id, entry in diff.items():
+                since = [] if full else entry.get("possible_ancestors", [])
+                found += self.client.open_revs(doc_id, entry["missing"], since)
+        return [f["ok"] for f in found]
+
+    def write(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.client.bulk_docs(docs)
+
+    def get_checkpoint(self, rep_id: str) -> dict[str, Any] | None:
+        return self.client.get_local(rep_id)
+
+    def put_checkpoint(self, rep_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+        try:
+            rev = self.client.put_local(rep_id, doc)
+        except HubRefused as exc:
+            if exc.status != 409:
+                raise
+            # Our last PUT went through but its answer was lost: take the current rev.
+            current = self.client.get_local(rep_id) or {}
+            rev = self.client.put_local(rep_id, {**doc, "_rev": current.get("_rev")})
+        return {**doc, "_rev": rev}
+
+
+def replication_id(local_uuid: str, remote_url: str, direction: str, options: Any = None) -> str:
+    """Stable per (this store, the hub database, direction, options), as CouchDB derives
+    its replication id from the peers and the filter ("Generate Replication ID")."""
+    key = json.dumps([PROTOCOL_VERSION, local_uuid, remote_url, direction, options])
+    return hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+
+
+def start_seq(source_log: dict | None, target_log: dict | None) -> Any:
+    """ "Compare Replication Logs": the same session on both sides is where we stopped;
+    otherwise the newest session both histories know; otherwise the beginning."""
+    if not source_log or not target_log:
+        return 0
+    if source_log.get("session_id") == target_log.get("session_id"):
+        return source_log.get("source_last_seq", 0)
+    target_sessions = {h.get("session_id") for h in target_log.get("history", [])}
+    for entry in source_log.get("history", []):
+        if entry.get("session_id") in target_sessions:
+            return entry.get("recorded_seq", 0)
+    return 0
+
+
+def replicate(
+    source: Side,
+    target: Side,
+    rep_id: str,
+    batch_size: int = 100,
+    should_stop: Callable[[], bool] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Stats:
+    """One session: every change of ``source`` since the common checkpoint, to ``target``."""
+    session_id = uuid.uuid4().hex
+    started = clock()
+    logs = {"source": source.get_checkpoint(rep_id), "target": target.get_checkpoint(rep_id)}
+    stats = Stats()
+    since = stats.start_last_seq = stats.recorded_seq = start_seq(logs["source"], logs["target"])
+    while not (should_stop and should_stop()):
+        batch = source.changes(since, batch_size)
+        stats.pending = batch.pending
+        if not batch.seen and batch.last_seq == since:
+            stats.pending = 0
+            break
+        _move(source, target, batch.results, stats)
+        since = batch.last_seq
+        logs = _checkpoint(source, target, rep_id, logs, session_id, started, since, stats, clock)
+        stats.batches += 1
+        if batch.seen < batch_size or batch.pending == 0:
+            stats.pending = 0
+            break
+    return stats
+
+
+def _move(source: Side, target: Side, results: list[tuple[str, list[str]]], stats: Stats) -> None:
+    revs = {doc_id: leaves for doc_id, leaves in results}
+    stats.missing_checked += sum(len(v) for v in revs.values())
+    diff = target.revs_diff(revs) if revs else {}
+    stats.missing_found += sum(len(v["missing"]) for v in diff.values())
+    if not diff:
+        return
+    docs = source.fetch(diff)
+    stats.docs_read += len(docs)
+    errors = target.write(docs) if docs else []
+    stubs = {e["id"] for e in errors if e.get("error") == "missing_stub"}
+    if stubs:
+        # The target lost an attachment we assumed it had (compaction, a restore):
+        # send those documents again with every attachment inline.
+        again = source.fetch({i: diff[i] for i in stubs if i in diff}, full=True)
+        errors = [e for e in errors if e["id"] not in stubs] + target.write(again)
+    stats.docs_written += len(docs) - len(errors)
+    stats.doc_write_failures += len(errors)
+    stats.errors += errors[:10]
+
+
+def _checkpoint(source, target, rep_id, logs, session_id, started, seq, stats, clock):
+    """Write the same replication log on both sides; returns the logs with new revisions."""
+    entry = {
+        "session_id": session_id,
+        "start_time": started,
+        "end_time": clock(),
+        "start_last_seq": stats.start_last_seq,
+        "end_last_seq": seq,
+        "recorded_seq": seq,
+        **{k: v for k, v in asdict(stats).items() if k.startswith(("missing", "docs", "doc_"))},
+    }
+    stats.recorded_seq = seq
+    written = {}
+    for name, side in (("source", source), ("target", target)):
+        log = logs[name] or {}
+        # Within a session the first history entry is updated, not repeated.
+        history = [h for h in log.get("history", []) if h.get("session_id") != session_id]
+        doc = {
+            "session_id": session_id,
+            "source_last_seq": seq,
+            "replication_id_version": PROTOCOL_VERSION,
+            "replicator": "hirfa",
+            "history": [entry, *history][:HISTORY_LIMIT],
+        }
+        if log.get("_rev"):
+            doc["_rev"] = log["_rev"]
+        written[name] = side.put_checkpoint(rep_id, doc)
+    return written
+
+
+def pending_local(store: DocumentStore, since: Any) -> int:
+    """Local changes after ``since`` (the push checkpoint): what the hub has not seen."""
+    return store.db.execute(
+        "SELECT count(*) FROM docs WHERE seq > ?", [int(since or 0)]
+    ).fetchone()[0]
+
+
+class Replicator:
+    """Both directions between one store and one hub database."""
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        client: CouchClient,
+        batch_size: int = 100,
+        local_types: Iterable[str] = (),
+        resolve: bool = True,
+        clock: Callable[[], float] = time.time,
+        rules: dict[str, Any] | None = None,
+    ):
+        from . import resolution
+
+        self.store, self.client = store, client
+        self.batch_size = batch_size
+        self.local_types = sorted(set(local_types))
+        self.clock = clock
+        # No closure over self: a Replicator must not sit in a reference cycle, or its
+        # pooled sockets are finalised by the cyclic GC in any order, before the pool
+        # closes them (ResourceWarning).
+        kept = set(self.local_types)
+        keep = (lambda body: body.get("type") in kept) if kept else None
+        resolved = self._resolved = [0]
+
+        def after(ids: list[str]) -> None:
+            resolved[0] += len(resolution.resolve(store, ids, clock, rules).resolved)
+
+        self.local = LocalSide(store, keep_local=keep, settle=after if resolve else None)
+        self.remote = RemoteSide(client)
+        uuid_ = self.local.uuid()
+        self.push_id = replication_id(uuid_, client.safe_url, "push", self.local_types)
+        self.pull_id = replication_id(uuid_, client.safe_url, "pull", None)
+
+    def push(self, should_stop: Callable[[], bool] | None = None) -> Stats:
+        return replicate(
+            self.local, self.remote, self.push_id, self.batch_size, should_stop, self.clock
+        )
+
+    def pull(self, should_stop: Callable[[], bool] | None = None) -> Stats:
+        return replicate(
+            self.remote, self.local, self.pull_id, self.batch_size, should_stop, self.clock
+        )
+
+    def verify(self) -> dict[str, Any]:
+        """ "Verify Peers": the hub database answers and exists (we never create it: that
+        needs an admin of the hub, and a typo in the URL must not make a new database)."""
+        try:
+            return self.client.info()
+        except HubRefused as exc:
+            if exc.status == 404:
+                raise HubRefused(
+                    404, "not_found", f"the hub database {self.client.safe_url} does not exist"
+                ) from exc
+            raise
+
+    def sync(self, should_stop: Callable[[], bool] | None = None) -> tuple[Stats, Stats]:
+        """Pull first, so the revisions conflict resolution writes go up in the same round."""
+        self.verify()
+        pulled = self.pull(should_stop)
+        pushed = self.push(should_stop)
+        return pushed, pulled
+
+    @property
+    def conflicts_resolved(self) -> int:
+        return self._resolved[0]
+
+    def pull_checkpoint_seq(self) -> Any:
+        log = self.local.get_checkpoint(self.pull_id)
+        return log.get("source_last_seq", 0) if log else 0
+
+    def pending_push(self) -> int:
+        log = self.local.get_checkpoint(self.push_id)
+        return pending_local(self.store, log.get("source_last_seq", 0) if log else 0)
