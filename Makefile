@@ -12,7 +12,7 @@ export HIRFA_VAR_DIR ?= var
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint format openapi bench fuzz install install-test node clean
+.PHONY: help run test lint format openapi bench fuzz install install-test node browser clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,12 +39,18 @@ install-test: $(VENV)/.installed-test ## Install Hirfa with the test and lint to
 
 node: $(JS)/node_modules/.installed ## Install the Node test clients (PouchDB, pouchdb-server)
 
+# Debian's Chromium and its driver for the browser test (tests/test_browser_review.py);
+# a no-op once both are there.
+browser: ## Install headless Chromium and chromedriver (Debian packages) when missing
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver)
+
 run: install ## Initialise and seed the store under var/, then serve the API
 	$(BIN)/flask --app api init-db
 	$(BIN)/flask --app api seed
 	$(BIN)/flask --app api serve --host $(HOST) --port $(PORT)
 
-test: install-test node ## Install what the tests need and run the whole suite
+test: install-test node browser ## Install what the tests need and run the whole suite
 	$(PY) -m pytest -q
 
 lint: install-test ## ruff check and format check

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
@@ -15,9 +16,16 @@ from sync.store import ChangeNotifier
 
 from .config import Settings, load_settings
 from .errors import handle
+from .services import photo_docs
 from .services.credentials import SecretHasher
 
 log = logging.getLogger("hirfa")
+
+# A tus client in a WebView must be able to read these (tus 1.0.0, "Browser clients").
+TUS_EXPOSED_HEADERS = [
+    "Location", "Upload-Offset", "Upload-Length", "Upload-Metadata", "Upload-Expires",
+    "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm",
+]  # fmt: skip
 
 
 class Hirfa:
@@ -27,8 +35,12 @@ class Hirfa:
         self.settings = settings
         self.hasher = SecretHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
         self.firebase_app: Any = None
+        self.push_transport: Any = None  # api/cli_push.py: FCM, or the console without credentials
         self.notifier = ChangeNotifier()
         self.pool = ConnectionPool(settings.store_path)
+        # Called as callback(db, MediaInfo) once an uploaded photo is processed, inside
+        # the write transaction that completes the upload (api/services/uploads.py).
+        self.on_media_ready: list[Callable[[sqlite_utils.Database, Any], None]] = []
 
     def db(self) -> sqlite_utils.Database:
         """This request's connection (one per thread; SQLite connections are not shared)."""
@@ -84,6 +96,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     hirfa = Hirfa(settings)
     app.extensions["hirfa"] = hirfa
+    # A processed upload turns the photo documents waiting for its bytes ready (a new
+    # revision, which syncs to the phone); safe to run twice, it only touches pending ones.
+    hirfa.on_media_ready.append(lambda db, info: photo_docs.media_ready(hirfa.store(), info))
 
     db = connect(settings.store_path)
     try:
@@ -110,17 +125,36 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     CORS(
         app,
         resources={r"/api/*": {"origins": origins}, r"/sync/*": {"origins": origins}},
-        expose_headers=["ETag", "Retry-After"],
+        expose_headers=["ETag", "Retry-After", *TUS_EXPOSED_HEADERS],
         max_age=86400,
+        # Only to browsers (a request with Origin): the exposed-headers list alone is
+        # ~250 bytes, a third of a no-op compact sync on EDGE (sync/batch.py).
+        always_send=False,
     )
     app.register_error_handler(Exception, _error_for_path)
     _health(app, hirfa)
     register_cli(app)
+    _start_replication(app)
+    _mount_media(app)
+    from .web import register_web  # pages: catalogue, /p/<id>, /c/<id>, /review
+
+    register_web(app)
     return app
 
 
+def _mount_media(app: Flask) -> None:
+    from .cli_media import register_media_cli
+    from .resources.media import blueprint as media_blueprint
+
+    app.register_blueprint(media_blueprint)
+    register_media_cli(app)
+
+
 def _mount_sync(app: Flask) -> None:
-    from sync import couch_documents  # noqa: F401  (adds the document routes)
+    from sync import (
+        batch_http,  # noqa: F401  (compact protocol, snapshot, gzip)
+        couch_documents,  # noqa: F401  (adds the document routes)
+    )
     from sync.couch_protocol import blueprint as sync_blueprint
 
     app.register_blueprint(sync_blueprint)
@@ -134,6 +168,16 @@ def _error_for_path(exc: Exception):
 
         return error_response(exc)
     return handle(exc)
+
+
+def _start_replication(app: Flask) -> None:
+    """With HIRFA_COUCHDB_URL set, the hub worker starts with the first request this
+    process serves, under any WSGI server; not when the app is built, since every
+    `flask` command builds it too. Off in testing unless HIRFA_REPLICATION_WORKER=on."""
+    from .cli_replication import start_worker, worker_enabled
+
+    if worker_enabled(app.extensions["hirfa"].settings):
+        app.before_request(lambda: start_worker(app) and None)
 
 
 def _health(app: Flask, hirfa: Hirfa) -> None:

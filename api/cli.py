@@ -28,14 +28,26 @@ def init_db() -> None:
 
 
 @click.command("seed")
+@click.option(
+    "--products/--no-products",
+    default=True,
+    show_default=True,
+    help="Also create demo listings with photos in every status.",
+)
 @with_appcontext
-def seed_command() -> None:
-    """Load the demo cooperatives and accounts (existing ones are kept)."""
+def seed_command(products: bool) -> None:
+    """Load the demo cooperatives, accounts and listings (existing ones are kept)."""
     from seed import populate
+    from seed.demo_products import populate_products
 
+    settings = _hirfa().settings
     db = _hirfa().open_db()
     try:
         created = populate(db, _hirfa().hasher)
+        if products:
+            created["products"] = populate_products(
+                db, settings.media_dir, settings.media_max_pixels
+            )
     finally:
         db.close()
     click.echo(f"seeded: {created}")
@@ -123,9 +135,29 @@ def serve(host: str, port: int) -> None:
     click.echo(f"API:        http://{host}:{port}/api/v1/")
     click.echo(f"Swagger UI: http://{host}:{port}/api/v1/docs")
     click.echo(f"Sync:       http://{host}:{port}/sync/")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    from .cli_push import start_dispatcher
+
+    dispatcher = start_dispatcher(current_app._get_current_object())
+    from .cli_replication import start_worker
+
+    replication = start_worker(current_app._get_current_object())
+    if replication is not None:
+        click.echo(f"CouchDB replica: {replication.client.safe_url} (worker started)")
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if dispatcher is not None:
+            dispatcher.stop()
+        if replication is not None:
+            replication.stop()
 
 
 def register_cli(app: Flask) -> None:
     for command in (init_db, seed_command, demo_accounts, create_user, serve):
         app.cli.add_command(command)
+    from .cli_push import register_push_cli
+
+    register_push_cli(app)
+    from .cli_replication import register_replication_cli
+
+    register_replication_cli(app)

@@ -38,6 +38,15 @@ class Settings:
     # A retry after a response lost on a 2G link gets the same answer in this window.
     refresh_grace_seconds: int = 120
     couchdb_url: str = ""
+    # Replication with the hub (sync/worker.py). The worker runs when couchdb_url is set:
+    # "auto" starts it with the server except in testing, "on" always, "off" never.
+    replication_worker: str = "auto"
+    replication_batch_size: int = 100
+    replication_timeout_seconds: int = 60  # socket timeout of every call to the hub
+    replication_backoff_min_seconds: int = 2  # first retry; doubles up to the max, jittered
+    replication_backoff_max_seconds: int = 600
+    replication_heartbeat_ms: int = 10_000  # longpoll heartbeat on the hub's _changes
+    replication_local_types: str = ""  # comma-separated document types kept off the hub
     firebase_credentials: str = ""  # path of a service-account JSON file
     firebase_project_id: str = ""
     max_request_bytes: int = 8 * 1024 * 1024
@@ -57,6 +66,31 @@ class Settings:
     sync_max_attachment_bytes: int = 10 * 1024 * 1024
     sync_max_doc_bytes: int = 1024 * 1024
     sync_longpoll_max_ms: int = 60_000
+    # Compact sync (/sync/<db>/_sync): pages are cut by bytes of JSON, not by documents,
+    # so one answer fits a 2G link's patience whatever the documents weigh.
+    compact_sync_page_bytes: int = 256 * 1024
+    compact_sync_max_page_bytes: int = 4 * 1024 * 1024
+    compact_sync_request_ttl_seconds: int = 30 * 24 * 3600
+    # gzip for sync answers when the client sends Accept-Encoding: gzip (sync/compression.py)
+    gzip_min_bytes: int = 512
+    gzip_level: int = 6
+    # Photos (tus uploads and the media pipeline)
+    upload_max_bytes: int = 25 * 1024 * 1024
+    # A phone may stay offline for days in the middle of an upload; each chunk extends it.
+    upload_expires_seconds: int = 7 * 24 * 3600
+    media_max_pixels: int = 40_000_000
+    # Push notifications (api/services/push). fcm_endpoint: empty means Google's FCM; the
+    # tests point it at a loopback fake (api/services/push/transport_fcm.py says how).
+    fcm_endpoint: str = ""
+    push_batch_size: int = 500  # FCM's limit for one send_each call
+    push_max_attempts: int = 8
+    push_backoff_seconds: int = 15  # first retry; doubles each time, capped below
+    push_backoff_max_seconds: int = 3600
+    # A phone can be offline for days: an order notification waits a week in FCM.
+    push_ttl_seconds: int = 7 * 24 * 3600
+    push_idle_seconds: int = 5  # how long the dispatcher waits when the outbox is empty
+    push_digest_seconds: int = 3600  # coordinators' "uploads waiting" digest, at most hourly
+    push_dispatcher: bool = True  # `serve` runs the dispatcher in a thread
     cors_origins: str = "*"
     trust_proxy: bool = False
     extra: dict[str, Any] = field(default_factory=dict)

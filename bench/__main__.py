@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import sync_pouchdb
+from bench import low_bandwidth, photos, push, replicator, sync_pouchdb
 
-BENCHMARKS = {"sync_pouchdb": sync_pouchdb}
+BENCHMARKS = {
+    "sync_pouchdb": sync_pouchdb,
+    "photos": photos,
+    "push": push,
+    "low_bandwidth": low_bandwidth,
+    "replicator": replicator,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         "--profile",
         action="store_true",
         help="instead of measuring, profile Hirfa's side once (cProfile) and print hotspots",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="low_bandwidth: the 5,000-document first sync on every network",
     )
     parser.add_argument(
         "names", nargs="*", metavar="NAME", help=f"benchmarks to run: {', '.join(BENCHMARKS)}"
@@ -36,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             module.PROFILE_OUTPUT.write_text(report)
             print(f"written to {module.PROFILE_OUTPUT}")
         else:
-            module.run(quick=args.quick)
+            module.run(quick=args.quick, **({"full": True} if args.full else {}))
     return 0
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from marshmallow import ValidationError
 
+from api.services.order_states import check_write as check_order_write
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS
 
 from .errors import Forbidden
@@ -101,6 +102,8 @@ def validate(
     if new.get("_deleted"):
         if old is None:
             return  # deleting what does not exist (or a losing branch) reveals nothing
+        if old.get("type") == "order":
+            raise Forbidden("an order is kept: cancel or decline it instead")
         _check_writer(user, old, old, directory)
         return
     _check_schema(new)
@@ -146,16 +149,8 @@ def _check_writer(user: Reader, old: dict | None, new: dict, directory: Director
             raise Forbidden("only a coordinator of the product's cooperative writes its review")
         return
     if kind == "order":
-        _immutable(old, new, "buyer", "artisan", "cooperative", "product_id", "created_at")
-        if old is None and (user.role != "buyer" or new.get("buyer") != user.id):
-            raise Forbidden("orders are placed by the buyer, as themself")
-        allowed = {
-            "buyer": new.get("buyer") == user.id,
-            "artisan": new.get("artisan") == user.id,
-            "coordinator": new.get("cooperative") in user.cooperative_ids,
-        }
-        if not allowed.get(user.role, False):
-            raise Forbidden("you are not a party to this order")
+        # The state machine, the same for REST and for moves a phone made offline.
+        check_order_write(user, old, new)
         return
     raise Forbidden(f"unknown document type {kind!r}")
 

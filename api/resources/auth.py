@@ -13,10 +13,11 @@ from schemas.accounts import (
     SignInSchema,
     UserSchema,
 )
+from schemas.devices import LogoutSchema
 
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services import accounts, sessions, tokens
+from ..services import accounts, devices, sessions, tokens
 from .context import hirfa
 
 ns = namespace("auth", "Sign in with a phone number and a PIN or password; refresh; log out.")
@@ -103,16 +104,29 @@ class FirebaseExchange(Resource):
 class Logout(Resource):
     @ns.doc(
         security="bearer",
-        description="End this device's session: its refresh token family is revoked.",
+        description=(
+            "End this device's session: its refresh token family is revoked, and its push "
+            "token (`device_token` in the body, or the `X-Device-Token` header) is removed."
+        ),
+        params={
+            "X-Device-Token": {
+                "in": "header",
+                "description": "this phone's FCM token",
+                "example": "fcm-token-abc123",
+            }
+        },
     )
-    @ns.expect(model(RefreshSchema), validate=False)
+    @ns.expect(model(LogoutSchema), validate=False)
     @ns.response(204, "Logged out")
     @login_required()
     def post(self):
         """Log out of this device"""
-        data = load_body(RefreshSchema)
+        data = load_body(LogoutSchema)
         app = hirfa()
         tokens.logout(app.db(), app.settings, current_user(), data["refresh_token"])
+        device = data.get("device_token") or request.headers.get("X-Device-Token")
+        if device:
+            devices.forget(app.db(), current_user(), device, missing_ok=True)
         return "", 204
 
 
