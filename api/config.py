@@ -91,6 +91,9 @@ class Settings:
     push_idle_seconds: int = 5  # how long the dispatcher waits when the outbox is empty
     push_digest_seconds: int = 3600  # coordinators' "uploads waiting" digest, at most hourly
     push_dispatcher: bool = True  # `serve` runs the dispatcher in a thread
+    # Where buyers reach this server (https://hirfa.example.ma): share pages put it in
+    # og:url and og:image. Empty: taken from the request (fine without a proxy).
+    public_url: str = ""
     cors_origins: str = "*"
     trust_proxy: bool = False
     extra: dict[str, Any] = field(default_factory=dict)

@@ -206,3 +206,30 @@ def test_the_stylesheet_is_also_served_with_long_caching(client):
     versioned = client.get(css_url())
     assert "immutable" in versioned.headers["Cache-Control"]
     assert "max-age=31536000" in versioned.headers["Cache-Control"]
+
+
+def test_share_links_use_the_configured_public_url(tmp_path):
+    from api import create_app
+    from seed import populate
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path, public_url="https://hirfa.example.ma/"))
+    hirfa = app.extensions["hirfa"]
+    db = hirfa.open_db()
+    populate(db, hirfa.hasher)
+    from api.services import accounts, products, reviews
+    from sync.access import channels_for
+    from sync.store import DocumentStore
+
+    store = DocumentStore(db, channels_for)
+    artisan, coordinator = accounts.get_user(db, "art_fatima"), accounts.get_user(db, "coo_naima")
+    doc = products.create(
+        store,
+        artisan,
+        {"title": {"fr": "Tapis"}, "category": "carpets", "status": "submitted", "photos": []},
+    )
+    reviews.decide(store, coordinator, doc["_id"], "approve")
+    page = app.test_client().get(f"/p/{doc['_id']}", headers={"Host": "evil.example"})
+    html = page.get_data(as_text=True)
+    assert f'content="https://hirfa.example.ma/p/{doc["_id"]}"' in html
+    assert "evil.example" not in html

@@ -13,9 +13,9 @@ from schemas.orders import OrderCreateSchema, OrderMoveSchema, OrderPageSchema, 
 from ..errors import BadRequest
 from ..rest import blueprint, dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services import idempotency, order_feed, orders
+from ..services import order_feed, orders
 from .context import hirfa
-from .params import int_arg, with_etag
+from .params import idempotent, int_arg, with_etag
 
 log = logging.getLogger("hirfa.orders")
 
@@ -94,13 +94,7 @@ class Orders(Resource):
         def run():
             return dump(OrderSchema, orders.render(user, orders.create(store, user, data))), 201
 
-        body, status = idempotency.once(
-            app.db(),
-            user.id,
-            request.headers.get("Idempotency-Key"),
-            ("POST", request.path, request.get_json()),
-            run,
-        )
+        body, status = idempotent(run)
         return with_etag(body, status)
 
 

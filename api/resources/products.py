@@ -16,9 +16,9 @@ from schemas.products import (
 from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services import idempotency, products
+from ..services import products
 from .context import hirfa
-from .params import int_arg, with_etag
+from .params import idempotent, int_arg, with_etag
 
 ns = namespace("products", "An artisan's listings (and coordinators listing for them).")
 
@@ -88,13 +88,7 @@ class Products(Resource):
             doc = products.create(store, user, data)
             return dump(ProductSchema, products.render(store, doc)), 201
 
-        body, status = idempotency.once(
-            app.db(),
-            user.id,
-            request.headers.get("Idempotency-Key"),
-            ("POST", request.path, request.get_json()),
-            run,
-        )
+        body, status = idempotent(run)
         return with_etag(body, status)
 
 

@@ -110,7 +110,9 @@ def product_page(product_id: str):
     item = _find(db, product_id)
     if item is None:
         return error_page(404, "not_found", "not_found_text")
-    root = request.host_url.rstrip("/")
+    # A configured public URL, not the Host header: behind a proxy the request says
+    # http://, and a forged Host must not end up in a page cached for everyone.
+    root = (hirfa().settings.public_url or request.host_url).rstrip("/")
     title, _ = i18n.pick(item["title"], g.lang)
     description, _ = i18n.pick(item["description"], g.lang)
     if not description:
