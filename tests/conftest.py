@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from api import create_app
 from seed import demo, populate
+
+# `make fuzz` sets HYPOTHESIS_PROFILE=fuzz: many more examples for the property tests
+# that follow the profile (differential, replicator merges, hub and spokes).
+settings.register_profile("fuzz", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Fixtures that start real servers: pouchdb-server (npm) and Hirfa over HTTP.
 pytest_plugins = ["tests.pouchdb_server", "tests.live_server"]

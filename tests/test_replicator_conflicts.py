@@ -8,7 +8,6 @@ import os
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from sync import revtree
 from sync.couch import CouchClient
@@ -24,10 +23,6 @@ from tests.test_replicator import (
     winners,
 )
 
-try:
-    settings.get_profile("fuzz")
-except InvalidArgument:
-    settings.register_profile("fuzz", max_examples=1000, deadline=None)
 # 60 examples, or the profile named by HYPOTHESIS_PROFILE (`make fuzz`: 1000).
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE")
 PROPERTY = settings(

@@ -32,7 +32,6 @@ import pytest
 import requests
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from sync import migrations
 from sync.database import connect
@@ -43,11 +42,6 @@ DOC_IDS = ("doc-a", "doc-b", "doc-c")
 # Three letters: two devices often make the same edit, which is how branches collide.
 TOKENS = "abc"
 JSON = {"Accept": "application/json"}
-
-try:
-    settings.get_profile("fuzz")
-except InvalidArgument:
-    settings.register_profile("fuzz", max_examples=1000, deadline=None)
 
 
 def differential_settings() -> settings:
