@@ -45,7 +45,8 @@ class SyncRequestSchema(Schema):
     since = fields.Integer(
         strict=True,
         load_default=0,
-        validate=validate.Range(min=0),
+        # SQLite integers are 64-bit: a larger cursor is no cursor this server gave out.
+        validate=validate.Range(min=0, max=2**62),
         metadata={
             "description": "The cursor from the previous answer (0: nothing yet).",
             "example": 1234,
@@ -64,7 +65,7 @@ class SyncRequestSchema(Schema):
     max_bytes = fields.Integer(
         strict=True,
         load_default=None,
-        validate=validate.Range(min=1024),
+        validate=validate.Range(min=1024, max=2**31),
         metadata={
             "description": "Budget for the changes of this page, in bytes of JSON before "
             "gzip (capped by the server; at least one change is always sent).",

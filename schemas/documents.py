@@ -52,6 +52,12 @@ class OwnedSchema(DocumentSchema):
     cooperative = fields.String(required=True)
 
 
+# Bounds that keep every number inside SQLite's 64-bit integers (the catalogue indexes
+# prices) and inside reason: 10 billion dirhams, a billion pieces or grams.
+MAX_CENTIMES = 10**12
+MAX_COUNT = 10**9
+
+
 def _example(value):
     return {"example": value}
 
@@ -70,7 +76,9 @@ class Stock(Schema):
         validate=validate.OneOf(["in_stock", "made_to_order"]),
         metadata=_example("made_to_order"),
     )
-    quantity = fields.Integer(strict=True, validate=validate.Range(min=0), metadata=_example(2))
+    quantity = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=MAX_COUNT), metadata=_example(2)
+    )
     production_days = fields.Integer(
         strict=True, validate=validate.Range(min=0, max=365), metadata=_example(21)
     )
@@ -83,7 +91,12 @@ class OptionChoice(Schema):
     label = fields.Nested(
         Localised, required=True, metadata=_example({"ar": "نيلي", "fr": "Indigo"})
     )
-    price_delta_centimes = fields.Integer(strict=True, load_default=0, metadata=_example(5000))
+    price_delta_centimes = fields.Integer(
+        strict=True,
+        load_default=0,
+        validate=validate.Range(min=-MAX_CENTIMES, max=MAX_CENTIMES),
+        metadata=_example(5000),
+    )
 
 
 class Option(Schema):
@@ -124,10 +137,15 @@ class ProductContent(Schema):
         validate=validate.OneOf(sorted(REGION_CODES)), metadata=_example("fes-meknes")
     )
     dimensions = fields.Nested(Dimensions)
-    weight_g = fields.Integer(strict=True, validate=validate.Range(min=0), metadata=_example(8500))
+    weight_g = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=MAX_COUNT), metadata=_example(8500)
+    )
     # Money is integer centimes of dirham: no float rounding, ever.
     price_centimes = fields.Integer(
-        strict=True, validate=validate.Range(min=0), allow_none=True, metadata=_example(450000)
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_CENTIMES),
+        allow_none=True,
+        metadata=_example(450000),
     )
     stock = fields.Nested(Stock)
     options = fields.List(fields.Nested(Option), validate=validate.Length(max=10))
@@ -186,7 +204,7 @@ class OrderDocSchema(DocumentSchema):
     cooperative = fields.String(required=True)
     product_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
-    quantity = fields.Integer(strict=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_COUNT))
 
 
 class MaterialMovementDocSchema(OwnedSchema):

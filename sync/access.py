@@ -18,6 +18,9 @@ from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS
 from .errors import Forbidden
 
 PUBLIC = "public"
+REVIEW_PREFIX = "review:"
+# The fields channels_for reads: whoever holds them decides who sees the document.
+ROUTING_FIELDS = frozenset({"type", "owner", "cooperative", "artisan", "buyer", "status"})
 
 # Built once: constructing a marshmallow schema costs more than validating with it.
 _SCHEMAS = {kind: schema_cls() for kind, schema_cls in DOCUMENT_SCHEMAS.items()}
@@ -100,11 +103,20 @@ def validate(
             _check_schema(new)
         return
     if new.get("_deleted"):
+        fields = {k for k in new if not k.startswith("_")}
         if old is None:
-            return  # deleting what does not exist (or a losing branch) reveals nothing
+            # A bare tombstone of a document we never had reaches no one. One with fields
+            # would be routed by them (channels come from the body): check it as a write.
+            if fields:
+                _check_writer(user, None, new, directory)
+            return
         if old.get("type") == "order":
             raise Forbidden("an order is kept: cancel or decline it instead")
         _check_writer(user, old, old, directory)
+        # A tombstone keeps the document's routing: it may not move it to other channels.
+        for name in ROUTING_FIELDS & fields:
+            if new[name] != old.get(name):
+                raise Forbidden(f"{name} cannot be changed once set")
         return
     _check_schema(new)
     if old is not None:
@@ -147,6 +159,8 @@ def _check_writer(user: Reader, old: dict | None, new: dict, directory: Director
         _immutable(old, new, "product_id", "artisan", "cooperative")
         if user.role != "coordinator" or new.get("cooperative") not in user.cooperative_ids:
             raise Forbidden("only a coordinator of the product's cooperative writes its review")
+        if directory(new.get("artisan")) != new.get("cooperative"):
+            raise Forbidden("artisan must be an artisan of this cooperative")
         return
     if kind == "order":
         # The state machine, the same for REST and for moves a phone made offline.
@@ -159,6 +173,11 @@ def make_check(user: Reader, directory: Directory):
     """The store's ``check`` callback for this user's writes."""
 
     def check(doc_id: str, old: dict | None, new: dict) -> None:
+        # review:<product> is where the review workflow writes; nothing else may sit there.
+        if doc_id.startswith(REVIEW_PREFIX) and (
+            new.get("type") or (old or {}).get("type")
+        ) not in ("review", None):
+            raise Forbidden(f"ids starting with {REVIEW_PREFIX!r} are for reviews")
         validate(user, old, new, directory)
 
     return check

@@ -109,7 +109,8 @@ def _check_docs(docs: list[Any], limits: Limits) -> None:
         if not isinstance(doc, dict):
             raise BadRequest("each document must be a JSON object")
         revisions = doc.get("_revisions")
-        if isinstance(revisions, dict) and len(revisions.get("ids") or []) > limits.revs_limit:
+        ids = revisions.get("ids") if isinstance(revisions, dict) else None
+        if isinstance(ids, list) and len(ids) > limits.revs_limit:
             raise TooLarge(f"document {doc.get('_id')!r} has a history deeper than allowed")
         fields = {k: v for k, v in doc.items() if k != "_attachments"}
         if len(dumps(fields)) > limits.max_doc_bytes:

@@ -22,6 +22,15 @@ from .couch_protocol import blueprint
 from .errors import BadRequest, NotFound
 
 
+def _revision_list(name: str) -> list[str] | None:
+    value = json_param(name)
+    if value is not None and not (
+        isinstance(value, list) and all(isinstance(r, str) for r in value)
+    ):
+        raise BadRequest(f"{name} must be a JSON list of revisions")
+    return value
+
+
 def _write(ctx, doc: dict, new_edits: bool = True) -> Response:
     [result] = ctx.store.bulk_docs([doc], new_edits=new_edits, check=ctx.check())
     if "error" in result:
@@ -68,7 +77,7 @@ def get_doc(db: str, doc_id: str):
         "conflicts": flag("conflicts"),
         "deleted_conflicts": flag("deleted_conflicts"),
         "attachments_data": flag("attachments"),
-        "atts_since": json_param("atts_since"),
+        "atts_since": _revision_list("atts_since"),
     }
     open_revs = request.args.get("open_revs")
     if open_revs is not None:

@@ -100,6 +100,24 @@ def error_response(exc: BaseException) -> Response:
     return json_response({"error": name, "reason": error.message}, error.status, error.headers)
 
 
+# SQLite integers are 64-bit: larger numbers are no sequence or count of ours.
+MAX_INT = 2**62
+
+
+def string_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRequest(f"{name} must be a JSON list of strings")
+    return value
+
+
+def string_param(name: str) -> str | None:
+    """A JSON-encoded string key (startkey, endkey); document ids are strings."""
+    value = json_param(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{name} must be a JSON string")
+    return value
+
+
 def flag(name: str, default: bool = False) -> bool:
     value = request.args.get(name)
     if value is None:
@@ -126,8 +144,8 @@ def int_param(name: str, default: int | None = None, minimum: int = 0) -> int | 
         number = int(value)
     except ValueError as exc:
         raise BadRequest(f"{name} must be an integer") from exc
-    if number < minimum:
-        raise BadRequest(f"{name} must be at least {minimum}")
+    if not minimum <= number <= MAX_INT:
+        raise BadRequest(f"{name} must be between {minimum} and {MAX_INT}")
     return number
 
 
@@ -146,6 +164,9 @@ def seq_param(value: Any) -> int:
     if value == "now":
         return -1
     try:
-        return max(0, int(str(value).split("-", 1)[0]))
+        seq = max(0, int(str(value).split("-", 1)[0]))
     except ValueError as exc:
         raise BadRequest('since must be a sequence number or "now"') from exc
+    if seq > MAX_INT:
+        raise BadRequest("since is not a sequence this server gave out")
+    return seq

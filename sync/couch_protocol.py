@@ -24,6 +24,8 @@ from .couch_http import (
     json_response,
     open_store,
     seq_param,
+    string_list,
+    string_param,
     sync_settings,
 )
 from .errors import BadRequest, StoreError
@@ -90,8 +92,7 @@ def changes(db: str):
     doc_ids = None
     if request.args.get("filter") == "_doc_ids":
         doc_ids = body.get("doc_ids") if "doc_ids" in body else json_param("doc_ids")
-        if not isinstance(doc_ids, list):
-            raise BadRequest("filter=_doc_ids needs doc_ids, a JSON list")
+        doc_ids = string_list(doc_ids, "doc_ids")
     elif request.args.get("filter"):
         raise BadRequest("only the _doc_ids filter is supported")
     options = {
@@ -236,8 +237,8 @@ def all_docs(db: str):
         conflicts=flag("conflicts"),
         limit=int_param("limit"),
         skip=int_param("skip", 0) or 0,
-        startkey=json_param("startkey", json_param("start_key")),
-        endkey=json_param("endkey", json_param("end_key")),
+        startkey=string_param("startkey") or string_param("start_key"),
+        endkey=string_param("endkey") or string_param("end_key"),
         descending=flag("descending"),
     )
     return json_response(result)
@@ -275,7 +276,8 @@ def _check_sizes(docs: list) -> None:
         if not isinstance(doc, dict):
             continue
         revisions = doc.get("_revisions")
-        if isinstance(revisions, dict) and len(revisions.get("ids") or []) > depth:
+        ids = revisions.get("ids") if isinstance(revisions, dict) else None
+        if isinstance(ids, list) and len(ids) > depth:
             raise CouchError(
                 413,
                 "too_large",

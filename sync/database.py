@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,6 +55,19 @@ def connect(path: str | Path) -> sqlite_utils.Database:
 
 
 _savepoints = threading.local()
+# connection id -> what to run once its outermost transaction has committed
+_after_commit: dict[int, list[Callable[[], None]]] = {}
+
+
+def after_commit(db: sqlite_utils.Database, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once what was written is committed (at once outside a transaction);
+    never if it rolls back. Longpolls woken before the commit would read nothing, or spin
+    on a sequence that never comes."""
+    pending = _after_commit.get(id(db.conn))
+    if pending is None:
+        callback()
+    else:
+        pending.append(callback)
 
 
 @contextmanager
@@ -84,13 +97,20 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
                 _savepoints.depth = depth - 1
             return
         conn.execute("BEGIN IMMEDIATE")
+        callbacks: list[Callable[[], None]] = []
+        _after_commit[id(conn)] = callbacks
         try:
-            yield db
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            try:
+                yield db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            _after_commit.pop(id(conn), None)
+        for callback in callbacks:
+            callback()
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreBusy("the store is busy; retry shortly") from exc

@@ -244,8 +244,13 @@ def _since_pos(tree: revtree.Tree, rev: str, atts_since: list[str] | None) -> in
     """Highest position among ``atts_since`` revisions that are ancestors of ``rev``."""
     if not atts_since:
         return 0
+    if not isinstance(atts_since, list) or not all(isinstance(r, str) for r in atts_since):
+        raise BadRequest("atts_since must be a JSON list of revisions")
     history = set(revtree.ancestry(tree, rev))
-    known = [revtree.parse_rev(r)[0] for r in atts_since if r in history]
+    try:
+        known = [revtree.parse_rev(r)[0] for r in atts_since if r in history]
+    except revtree.InvalidRev as exc:
+        raise BadRequest(str(exc)) from exc
     return max(known, default=0)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from . import attachments, revtree
-from .database import write_transaction
+from .database import after_commit, write_transaction
 from .errors import BadRequest, Conflict, NotFound, StoreError
 from .feed import FeedMixin
 from .reads import ReadMixin
@@ -216,7 +216,8 @@ class DocumentStore(ReadMixin, FeedMixin):
                         "exception": exc,
                     }
         if last_seq is not None and self.notifier is not None:
-            self.notifier.notify(last_seq)
+            notifier, seq = self.notifier, last_seq
+            after_commit(self.db, lambda: notifier.notify(seq))
         return results
 
     def _write_one(

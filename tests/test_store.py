@@ -259,3 +259,18 @@ def test_a_failed_transaction_leaves_nothing(store):
     results = store.bulk_docs([{"_id": "b", "owner": "x"}], check=refuse)
     assert results[0]["error"] == "conflict"
     assert store.update_seq() == seq and store.row("b") is None
+
+
+def test_longpolls_are_woken_only_after_the_outermost_commit(store):
+    from sync.database import write_transaction
+
+    notifier = ChangeNotifier()
+    store.notifier = notifier
+    with pytest.raises(RuntimeError), write_transaction(store.db):
+        store.put({"_id": "rolled-back", "owner": "x"})
+        raise RuntimeError("the caller's transaction fails after the store's write")
+    assert notifier.seq == 0 and store.row("rolled-back") is None
+    with write_transaction(store.db):
+        store.put({"_id": "kept", "owner": "x"})
+        assert notifier.seq == 0  # written, not yet committed: nobody may read it yet
+    assert notifier.seq == store.update_seq() > 0

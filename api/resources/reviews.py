@@ -58,7 +58,7 @@ class Queue(Resource):
         page = reviews.queue(store, current_user(), filters)
         for item in page["items"]:
             photos = item.get("photos") or []
-            ref = photo_docs.reference(store, photos[0]) if photos else {}
+            ref = photo_docs.reference(store, photos[0], item.get("owner")) if photos else {}
             item["thumb_url"] = ref.get("thumb_url")
         return dump(QueueSchema, page)
 

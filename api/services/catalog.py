@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from typing import Any
 
 import sqlite_utils
@@ -19,6 +20,8 @@ from sync.database import write_transaction
 from ..errors import BadRequest, NotFound
 from . import photo_docs
 from .text_search import fts_query, tokens
+
+log = logging.getLogger(__name__)
 
 SORTS = ("newest", "price_asc", "price_desc", "relevance")
 PAGE_MAX = 60
@@ -47,8 +50,8 @@ def refresh(db: sqlite_utils.Database) -> int:
             changed = False
             for doc_id, seq, deleted, body in rows:
                 doc = json.loads(body) if body else {}
-                if not deleted and doc.get("type") == "product" and doc.get("status") == "approved":
-                    _upsert(db, doc_id, seq, doc)
+                listed = not deleted and doc.get("type") == "product"
+                if listed and doc.get("status") == "approved" and _indexed(db, doc_id, seq, doc):
                     changed = True
                 elif db.execute("DELETE FROM catalog_products WHERE id = ?", [doc_id]).rowcount:
                     db.execute("DELETE FROM catalog_fts WHERE id = ?", [doc_id])
@@ -59,6 +62,18 @@ def refresh(db: sqlite_utils.Database) -> int:
             if changed:
                 db.execute("UPDATE catalog_state SET value = value + 1 WHERE key = 'version'")
         seen += len(rows)
+
+
+def _indexed(db: sqlite_utils.Database, doc_id: str, seq: int, doc: dict[str, Any]) -> bool:
+    """Index one product; a document the index cannot hold (from an older server or the
+    hub, say a price beyond SQLite's integers) is left out, never fatal for the others."""
+    try:
+        with write_transaction(db):
+            _upsert(db, doc_id, seq, doc)
+    except (OverflowError, TypeError, ValueError, KeyError) as exc:
+        log.warning("catalogue: skipped %s: %s", doc_id, exc)
+        return False
+    return True
 
 
 def _public(db: sqlite_utils.Database, doc_id: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +249,8 @@ def _with_thumb(db: sqlite_utils.Database, item: dict[str, Any]) -> dict[str, An
             [photo_id],
         ).fetchone()
         photo = json.loads(row[0]) if row and row[0] else {}
-        if photo.get("status") == "ready" and photo.get("sha256"):
+        mine = photo.get("type") == "photo" and photo.get("owner") == item["artisan"]["id"]
+        if mine and photo.get("status") == "ready" and photo.get("sha256"):
             item["thumb_url"] = photo_docs.urls(photo["sha256"])["thumb_url"]
             item["display_url"] = photo_docs.urls(photo["sha256"])["display_url"]
             break

@@ -190,7 +190,8 @@ def list_orders(
         for index, entry in enumerate(page["results"]):
             cursor = entry["seq"]
             doc = entry.get("doc") or {}
-            if doc.get("type") == "order" and status in (None, doc.get("status")):
+            live = not entry.get("deleted") and "removed" not in entry
+            if live and doc.get("type") == "order" and status in (None, doc.get("status")):
                 items.append(doc)
             if len(items) >= limit:
                 more = index + 1 < len(page["results"]) or page["pending"] > 0

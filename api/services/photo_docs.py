@@ -82,11 +82,17 @@ def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
     return doc
 
 
-def reference(store: DocumentStore, photo_id: str) -> dict[str, Any]:
-    """How a product shows one of its photos: pending until its bytes are processed."""
+def reference(store: DocumentStore, photo_id: str, owner: str | None) -> dict[str, Any]:
+    """How a product shows one of its photos: pending until its bytes are processed.
+
+    Only a photo of the product's own artisan is shown: naming someone else's photo id
+    in a listing must not lend it that photo (nor tell whether the id exists).
+    """
     try:
         doc = store.get_doc(photo_id)
     except StoreNotFound:
+        doc = {}
+    if doc.get("type") != "photo" or doc.get("owner") != owner:
         return {"id": photo_id, "status": "pending", "thumb_url": None, "display_url": None}
     ready = doc.get("status") == "ready" and doc.get("sha256")
     return {

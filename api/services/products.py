@@ -171,5 +171,7 @@ def render(store: DocumentStore | None, doc: dict[str, Any]) -> dict[str, Any]:
     out["id"], out["rev"] = doc["_id"], doc["_rev"]
     out["deleted"] = bool(doc.get("_deleted"))
     if store is not None:
-        out["photo_status"] = [photo_docs.reference(store, pid) for pid in doc.get("photos", [])]
+        out["photo_status"] = [
+            photo_docs.reference(store, pid, doc.get("owner")) for pid in doc.get("photos", [])
+        ]
     return out

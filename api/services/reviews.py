@@ -142,6 +142,8 @@ def _write_review(store: DocumentStore, user: User, product: dict, entry: dict) 
     rid = review_id(product["_id"])
     try:
         review = store.get_doc(rid)
+        if review.get("type") != "review" or review.get("product_id") != product["_id"]:
+            raise Conflict("Another document holds this product's review id.", details={"id": rid})
     except StoreNotFound:
         review = {
             "_id": rid,

@@ -104,7 +104,11 @@ def _queue_items(store, user: User, category: str | None, offset: int) -> dict:
     names: dict[str, str] = {}
     for item in page["items"]:
         photos = item.get("photos") or []
-        item["thumb_url"] = photo_docs.reference(store, photos[0])["thumb_url"] if photos else None
+        item["thumb_url"] = (
+            photo_docs.reference(store, photos[0], item.get("owner"))["thumb_url"]
+            if photos
+            else None
+        )
         owner = item.get("owner")
         if owner not in names:
             artisan = accounts.get_user(store.db, owner) if owner else None
