@@ -135,6 +135,7 @@ def serve(host: str, port: int) -> None:
     click.echo(f"API:        http://{host}:{port}/api/v1/")
     click.echo(f"Swagger UI: http://{host}:{port}/api/v1/docs")
     click.echo(f"Sync:       http://{host}:{port}/sync/")
+    click.echo(f"Catalogue:  http://{host}:{port}/catalog   (coordinators: /review)")
     from .cli_push import start_dispatcher
 
     dispatcher = start_dispatcher(current_app._get_current_object())
