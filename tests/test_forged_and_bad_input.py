@@ -13,13 +13,28 @@ DB = "/sync/hirfa"
 
 
 def product(owner="art_fatima", coop="coop-taza-zerbia", **extra):
-    return {"type": "product", "owner": owner, "cooperative": coop, "status": "draft",
-            "category": "carpets", "title": {"fr": "Tapis"}, **extra}
+    return {
+        "type": "product",
+        "owner": owner,
+        "cooperative": coop,
+        "status": "draft",
+        "category": "carpets",
+        "title": {"fr": "Tapis"},
+        **extra,
+    }
 
 
-FAKE_ORDER = {"_deleted": True, "type": "order", "buyer": "buy_claire", "artisan": "art_zahra",
-              "cooperative": "coop-essaouira-argan", "product_id": "x", "status": "shipped",
-              "total_centimes": 99900, "history": []}
+FAKE_ORDER = {
+    "_deleted": True,
+    "type": "order",
+    "buyer": "buy_claire",
+    "artisan": "art_zahra",
+    "cooperative": "coop-essaouira-argan",
+    "product_id": "x",
+    "status": "shipped",
+    "total_centimes": 99900,
+    "history": [],
+}
 
 
 def test_a_forged_tombstone_cannot_reach_another_users_feed(client, auth):
@@ -35,8 +50,12 @@ def test_a_forged_tombstone_cannot_reach_another_users_feed(client, auth):
 def test_a_deletion_cannot_rewrite_where_the_document_goes(client, auth):
     artisan = auth.headers("artisan")
     rev = client.put(f"{DB}/p-mine", json=product(), headers=artisan).get_json()["rev"]
-    moved = {**product(owner="art_zahra", coop="coop-essaouira-argan"), "_rev": rev,
-             "_deleted": True, "message": "pay extra"}
+    moved = {
+        **product(owner="art_zahra", coop="coop-essaouira-argan"),
+        "_rev": rev,
+        "_deleted": True,
+        "message": "pay extra",
+    }
     assert client.put(f"{DB}/p-mine", json=moved, headers=artisan).status_code == 403
     other = client.get(f"{DB}/_changes", headers=auth.headers("coordinator2")).get_json()
     assert other["results"] == []
@@ -59,9 +78,17 @@ def test_a_huge_price_is_refused_and_cannot_break_the_catalogue(client, auth, ap
 def test_a_product_cannot_show_another_artisans_photo(client, auth, app):
     sha = "ab" * 32
     fatima, khadija = auth.headers("artisan"), auth.headers("artisan2")
-    client.put(f"{DB}/photo:fatima-1", headers=fatima, json={
-        "type": "photo", "owner": "art_fatima", "cooperative": "coop-taza-zerbia",
-        "sha256": sha, "status": "pending"})
+    client.put(
+        f"{DB}/photo:fatima-1",
+        headers=fatima,
+        json={
+            "type": "photo",
+            "owner": "art_fatima",
+            "cooperative": "coop-taza-zerbia",
+            "sha256": sha,
+            "status": "pending",
+        },
+    )
     with app.app_context():
         photo_docs.mark_ready(app.extensions["hirfa"].store(), sha)
     body = {"category": "carpets", "title": {"fr": "x"}, "photos": ["photo:fatima-1"]}
@@ -71,38 +98,63 @@ def test_a_product_cannot_show_another_artisans_photo(client, auth, app):
 
 
 def test_a_coordinator_cannot_file_a_review_for_another_cooperatives_artisan(client, auth):
-    review = {"type": "review", "product_id": "p", "artisan": "art_zahra",
-              "cooperative": "coop-taza-zerbia", "decision": "reject"}
+    review = {
+        "type": "review",
+        "product_id": "p",
+        "artisan": "art_zahra",
+        "cooperative": "coop-taza-zerbia",
+        "decision": "reject",
+    }
     response = client.put(f"{DB}/review:fake", json=review, headers=auth.headers("coordinator"))
     assert response.status_code == 403
-    assert client.get(f"{DB}/_changes", headers=auth.headers("artisan_other_coop")).get_json()[
-        "results"] == []
+    assert (
+        client.get(f"{DB}/_changes", headers=auth.headers("artisan_other_coop")).get_json()[
+            "results"
+        ]
+        == []
+    )
 
 
 def test_a_squatted_review_id_does_not_block_the_review(client, auth):
     artisan = auth.headers("artisan")
-    made = client.post("/api/v1/products", headers=artisan, json={
-        "id": "product:mine", "category": "carpets", "title": {"fr": "x"},
-        "status": "submitted"})
+    made = client.post(
+        "/api/v1/products",
+        headers=artisan,
+        json={
+            "id": "product:mine",
+            "category": "carpets",
+            "title": {"fr": "x"},
+            "status": "submitted",
+        },
+    )
     assert made.status_code == 201
-    squat = client.put(f"{DB}/review:product:mine", json=product(owner="art_khadija"),
-                       headers=auth.headers("artisan2"))
+    squat = client.put(
+        f"{DB}/review:product:mine",
+        json=product(owner="art_khadija"),
+        headers=auth.headers("artisan2"),
+    )
     assert squat.status_code == 403  # the review: prefix is the server's
-    decided = client.post("/api/v1/reviews/product:mine", json={"decision": "approve"},
-                          headers=auth.headers("coordinator"))
+    decided = client.post(
+        "/api/v1/reviews/product:mine",
+        json={"decision": "approve"},
+        headers=auth.headers("coordinator"),
+    )
     assert decided.status_code == 200
 
 
-@pytest.mark.parametrize("path", [
-    f"{DB}/_changes?since=" + "9" * 30,
-    f"{DB}/_changes?limit=" + "9" * 30,
-    f"{DB}/_all_docs?limit=" + "9" * 30,
-    f"{DB}/_all_docs?skip=" + "9" * 30,
-    f"{DB}/_all_docs?startkey=" + json.dumps({"a": 1}),
-    f"{DB}/_all_docs?endkey=" + json.dumps([1]),
-    f"{DB}/p1?attachments=true&atts_since=5",
-    f"{DB}/p1?open_revs=all&attachments=true&atts_since=5",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{DB}/_changes?since=" + "9" * 30,
+        f"{DB}/_changes?limit=" + "9" * 30,
+        f"{DB}/_all_docs?limit=" + "9" * 30,
+        f"{DB}/_all_docs?skip=" + "9" * 30,
+        f"{DB}/_all_docs?startkey=" + json.dumps({"a": 1}),
+        f"{DB}/_all_docs?endkey=" + json.dumps([1]),
+        f"{DB}/p1?attachments=true&atts_since=5",
+        f"{DB}/p1?open_revs=all&attachments=true&atts_since=5",
+    ],
+)
 def test_bad_query_parameters_are_400_not_500(client, auth, path):
     headers = auth.headers("artisan")
     client.put(f"{DB}/p1", json=product(), headers=headers)
@@ -111,15 +163,33 @@ def test_bad_query_parameters_are_400_not_500(client, auth, path):
     assert response.get_json()["error"] == "bad_request"
 
 
-@pytest.mark.parametrize("path, body", [
-    (f"{DB}/_changes?filter=_doc_ids", {"doc_ids": [{"a": 1}]}),
-    (f"{DB}/_bulk_docs", {"new_edits": False, "docs": [
-        {**product(), "_id": "x", "_rev": "1-a", "_revisions": {"start": 1, "ids": 5}}]}),
-    (f"{DB}/_bulk_get", {"docs": [{"id": "p1", "atts_since": 5}]}),
-    (f"{DB}/_sync", {"device": "d", "since": 10**30, "docs": []}),
-    (f"{DB}/_sync", {"device": "d", "since": 0, "docs": [
-        {**product(), "_id": "x", "_rev": "1-a", "_revisions": {"start": 1, "ids": 5}}]}),
-])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (f"{DB}/_changes?filter=_doc_ids", {"doc_ids": [{"a": 1}]}),
+        (
+            f"{DB}/_bulk_docs",
+            {
+                "new_edits": False,
+                "docs": [
+                    {**product(), "_id": "x", "_rev": "1-a", "_revisions": {"start": 1, "ids": 5}}
+                ],
+            },
+        ),
+        (f"{DB}/_bulk_get", {"docs": [{"id": "p1", "atts_since": 5}]}),
+        (f"{DB}/_sync", {"device": "d", "since": 10**30, "docs": []}),
+        (
+            f"{DB}/_sync",
+            {
+                "device": "d",
+                "since": 0,
+                "docs": [
+                    {**product(), "_id": "x", "_rev": "1-a", "_revisions": {"start": 1, "ids": 5}}
+                ],
+            },
+        ),
+    ],
+)
 def test_bad_bodies_are_answered_without_a_500(client, auth, path, body):
     headers = auth.headers("artisan")
     client.put(f"{DB}/p1", json=product(), headers=headers)
@@ -133,9 +203,15 @@ def test_a_rolled_back_write_does_not_wake_longpolls(client, auth, app):
     headers = auth.headers("artisan")
     notifier = app.extensions["hirfa"].notifier
     before = notifier.seq
-    response = client.post(f"{DB}/_sync", headers=headers, json={
-        "device": "d", "since": 10**30,
-        "docs": [{**product(), "_id": "p-rolled", "_rev": "1-a"}]})
+    response = client.post(
+        f"{DB}/_sync",
+        headers=headers,
+        json={
+            "device": "d",
+            "since": 10**30,
+            "docs": [{**product(), "_id": "p-rolled", "_rev": "1-a"}],
+        },
+    )
     assert response.status_code < 500
     committed = client.get(f"{DB}/p-rolled", headers=headers).status_code == 200
     assert committed or notifier.seq == before
