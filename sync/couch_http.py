@@ -30,7 +30,18 @@ class SyncContext:
     visible: set[str] | None
 
     def check(self):
-        return make_check(self.user, self.directory)
+        # One lookup per artisan for the request's writes: a batch of a coordinator's
+        # listings asks for the same few artisans again and again.
+        cooperatives: dict[str, str | None] = {}
+
+        def directory(artisan_id: str) -> str | None:
+            if not isinstance(artisan_id, str):  # a forged body: let the lookup say no
+                return self.directory(artisan_id)
+            if artisan_id not in cooperatives:
+                cooperatives[artisan_id] = self.directory(artisan_id)
+            return cooperatives[artisan_id]
+
+        return make_check(self.user, directory)
 
     def directory(self, artisan_id: str) -> str | None:
         from api.services.directory import artisan_cooperative
