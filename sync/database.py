@@ -144,7 +144,7 @@ class ConnectionPool:
     times cheaper. A connection is used by one thread at a time.
     """
 
-    def __init__(self, path: str | Path, keep: int = 8):
+    def __init__(self, path: str | Path, keep: int = 32):
         self.path = path
         self.keep = keep
         self._idle: list[sqlite_utils.Database] = []
