@@ -1,4 +1,4 @@
-"""`flask --app api ...` commands: init-db, seed, create-user, serve-info."""
+"""`flask --app api ...` commands: init-db, seed, create-user, serve; the others register here."""
 
 from __future__ import annotations
 
@@ -162,3 +162,6 @@ def register_cli(app: Flask) -> None:
     from .cli_replication import register_replication_cli
 
     register_replication_cli(app)
+    from .cli_backup import register_backup_cli
+
+    register_backup_cli(app)
