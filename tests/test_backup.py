@@ -104,7 +104,6 @@ def test_a_backup_is_consistent_while_a_write_is_open(app, tmp_path):
 
 
 def test_a_damaged_backup_is_refused_and_the_store_is_untouched(app, listings, tmp_path):
-    settings = app.extensions["hirfa"].settings
     _, sha = listings.photo()
     assert cli(app, "backup", str(tmp_path / "b")).exit_code == 0
     marker = listings.product(status="draft", title={"fr": "still here"})

@@ -252,9 +252,7 @@ def restore_backup(
         try:
             # A new identity: replication ids change, so phones and the hub re-compare
             # everything with the restored store instead of trusting old checkpoints.
-            conn.execute(
-                "UPDATE server_info SET value = ? WHERE key = 'uuid'", [uuid.uuid4().hex]
-            )
+            conn.execute("UPDATE server_info SET value = ? WHERE key = 'uuid'", [uuid.uuid4().hex])
             conn.commit()
         finally:
             conn.close()
