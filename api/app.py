@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 from flask import Flask, g, jsonify, request
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sync import migrations
 from sync.database import ConnectionPool, StorageError, connect
@@ -94,6 +95,10 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         TESTING=settings.env == "testing",
     )
     app.json.ensure_ascii = False
+    if settings.trust_proxy:
+        # remote_addr becomes the client address the proxies saw, so the per-address
+        # sign-in cap counts clients, not the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     hirfa = Hirfa(settings)
     app.extensions["hirfa"] = hirfa
     # A processed upload turns the photo documents waiting for its bytes ready (a new

@@ -95,7 +95,11 @@ class Settings:
     # og:url and og:image. Empty: taken from the request (fine without a proxy).
     public_url: str = ""
     cors_origins: str = "*"
+    # Behind reverse proxies: take the client address from X-Forwarded-For, trusting the
+    # last proxy_hops entries (one per proxy). Off, the header is ignored: a client could
+    # make it up and dodge the per-address sign-in cap.
     trust_proxy: bool = False
+    proxy_hops: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -135,6 +139,8 @@ class Settings:
             self.jwt_signing_key = _development_key(var)
         if self.env == "production" and len(self.jwt_signing_key) < 32:
             raise ConfigError("HIRFA_JWT_SIGNING_KEY must be at least 32 characters long.")
+        if self.trust_proxy and self.proxy_hops < 1:
+            raise ConfigError("HIRFA_PROXY_HOPS must be at least 1 with HIRFA_TRUST_PROXY on.")
         return self
 
 

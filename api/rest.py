@@ -76,7 +76,10 @@ def load_body(schema: Schema | type[Schema], *, partial: bool = False) -> dict[s
         raise UnsupportedMediaType(
             details={"content_type": request.content_type or None, "expected": "application/json"}
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError as exc:  # nested deeper than the parser's stack: not ValueError
+        raise InvalidJSON(details={"reason": "nested too deeply"}) from exc
     if data is None:
         raise InvalidJSON()
     if not isinstance(data, dict):

@@ -41,10 +41,20 @@ def _display_name(example: str) -> fields.String:
     )
 
 
+# Not the PIN/password rules of accounts: an old secret may predate them. The upper bound
+# caps the argon2 work one request can ask for.
+SIGN_IN_SECRET = validate.Length(min=1, max=200)
+
+
 class SignInSchema(Schema):
     phone = _phone()
-    pin = fields.String(metadata={"description": "the PIN, or send `password`", "example": "2580"})
-    password = fields.String(metadata={"description": "the password, or send `pin`"})
+    pin = fields.String(
+        validate=SIGN_IN_SECRET,
+        metadata={"description": "the PIN, or send `password`", "example": "2580"},
+    )
+    password = fields.String(
+        validate=SIGN_IN_SECRET, metadata={"description": "the password, or send `pin`"}
+    )
 
     @validates_schema
     def one_secret(self, data, **kwargs):

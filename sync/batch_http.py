@@ -45,7 +45,7 @@ def parse_request() -> dict[str, Any]:
     raw = compression.request_body()
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise BadRequest("the body must be JSON") from exc
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")

@@ -143,7 +143,9 @@ def json_param(name: str, default: Any = None) -> Any:
         return default
     try:
         return json.loads(value)
-    except json.JSONDecodeError as exc:
+    # ValueError also covers integers past Python's digit limit; RecursionError, nesting
+    # deeper than the parser's stack.
+    except (ValueError, RecursionError) as exc:
         raise BadRequest(f"{name} must be JSON") from exc
 
 
@@ -161,7 +163,10 @@ def int_param(name: str, default: int | None = None, minimum: int = 0) -> int | 
 
 
 def json_body(required: bool = True) -> Any:
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError as exc:  # silent=True only swallows ValueError
+        raise BadRequest("Request body is nested too deeply") from exc
     if data is None and required:
         raise BadRequest("Request body must be a JSON object")
     return data

@@ -148,6 +148,21 @@ def test_coordinator_resets_a_pin_and_old_sessions_end(client, auth):
     )
 
 
+def test_a_pin_reset_lifts_the_lock_out(client, auth, app):
+    free = app.extensions["hirfa"].settings.lockout_free_failures
+    for _ in range(free + 1):
+        client.post("/api/v1/auth/login", json={"phone": "0600000100", "pin": "0000"})
+    locked = client.post("/api/v1/auth/login", json={"phone": "0600000100", "pin": "2580"})
+    assert locked.status_code == 429
+    response = client.put(
+        "/api/v1/users/art_fatima/pin", json={"pin": "97531"}, headers=auth.headers("coordinator")
+    )
+    assert response.status_code == 204
+    # The coordinator has checked who she is: she signs in with the new PIN at once.
+    login = client.post("/api/v1/auth/login", json={"phone": "0600000100", "pin": "97531"})
+    assert login.status_code == 200, login.get_json()
+
+
 def test_coordinator_cannot_reset_another_cooperatives_artisan(client, auth):
     response = client.put(
         "/api/v1/users/art_zahra/pin", json={"pin": "1111"}, headers=auth.headers("coordinator")

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 
 import jwt
 import pytest
 
-from api.services import tokens
+from api.errors import InvalidRefreshToken, TooManyRequests
+from api.services import sessions, tokens
+from sync.database import connect
 from tests.conftest import DEMO, make_config
 
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
 
 
-def _login(client, who="artisan", **override):
+def _login(client, who="artisan", headers=None, **override):
     phone, secret = DEMO[who]
-    return client.post(LOGIN, json={"phone": phone, **secret, **override})
+    return client.post(LOGIN, json={"phone": phone, **secret, **override}, headers=headers)
 
 
 @pytest.mark.parametrize("who", sorted(DEMO))
@@ -86,7 +90,7 @@ def test_lock_grows_and_success_resets(app, db):
     last = now + settings.lockout_free_failures + 2
     # third failure past the free ones: base * 2**2
     assert row[0] == pytest.approx(last + settings.lockout_base_seconds * 4)
-    throttle.record_success(db, "+212600000100")
+    throttle.record_success(db, settings, "+212600000100", "10.0.0.1")
     throttle.check_allowed(db, settings, "+212600000100", "10.0.0.2", now=last + 1)
 
 
@@ -103,6 +107,140 @@ def test_per_address_cap_answers_429(tmp_path):
     assert response.status_code == 429
     assert response.get_json()["error"]["details"]["scope"] == "addr"
     assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [{"pin": ""}, {"password": ""}, {"pin": "1" * 201}, {"password": "x" * 201}],
+    ids=["empty-pin", "empty-password", "long-pin", "long-password"],
+)
+def test_an_empty_or_huge_secret_is_a_validation_error(client, secret):
+    response = client.post(LOGIN, json={"phone": "+212600000100", **secret})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert set(error["details"]["fields"]) == set(secret)
+
+
+class CountingHasher:
+    """The app's real hasher, counting verifications: the argon2 work a guesser can time.
+    ``on_verify`` runs before each verification (the race test holds guesses there)."""
+
+    def __init__(self, real, on_verify=None):
+        self._real = real
+        self._on_verify = on_verify
+        self._lock = threading.Lock()
+        self.verifications = 0
+
+    def verify(self, stored_hash, secret):
+        with self._lock:
+            self.verifications += 1
+        if self._on_verify:
+            self._on_verify()
+        return self._real.verify(stored_hash, secret)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+@pytest.mark.parametrize(
+    "phone, secret",
+    [
+        ("+212600000100", {"pin": "1111"}),  # a wrong PIN
+        ("+212600009999", {"pin": "1111"}),  # a number without an account
+    ],
+)
+def test_every_sign_in_costs_one_verification(client, app, phone, secret):
+    # Skipping argon2 for unknown numbers would let response times tell who has an account.
+    hirfa = app.extensions["hirfa"]
+    hirfa.hasher = counting = CountingHasher(hirfa.hasher)
+    response = client.post(LOGIN, json={"phone": phone, **secret})
+    assert response.status_code == 401
+    assert counting.verifications == 1
+
+
+def test_parallel_wrong_pins_admit_no_more_than_the_allowed_failures(app):
+    hirfa = app.extensions["hirfa"]
+    settings = hirfa.settings
+    allowed = settings.lockout_free_failures + 1  # the failure that starts the lock is a 401
+    guesses = allowed + 10
+    start = threading.Barrier(guesses)
+    settled = threading.Condition()
+    counts = {"verifying": 0, "refused": 0}
+
+    def hold_until_every_guess_is_in():
+        # Each guess that got past the lock waits here until every other guess is here too
+        # or was refused: the widest window between the lock check and the failure record.
+        with settled:
+            counts["verifying"] += 1
+            settled.notify_all()
+            settled.wait_for(lambda: sum(counts.values()) == guesses, timeout=30)
+
+    hasher = CountingHasher(hirfa.hasher, on_verify=hold_until_every_guess_is_in)
+    outcomes: list[str] = []
+
+    def guess():
+        db = connect(settings.store_path)
+        try:
+            start.wait()
+            sessions.sign_in(db, settings, hasher, "+212600000100", "0000", "10.0.0.7")
+            outcomes.append("signed in")
+        except TooManyRequests:
+            with settled:
+                counts["refused"] += 1
+                settled.notify_all()
+            outcomes.append("429")
+        except Exception as exc:
+            outcomes.append(getattr(exc, "code", repr(exc)))
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(["invalid_credentials"] * allowed + ["429"] * 10)
+    assert hasher.verifications == allowed
+
+
+def _throttled_app(tmp_path, **config):
+    from api import create_app
+    from seed import populate
+
+    app = create_app(
+        make_config(tmp_path, address_max_failures=3, lockout_free_failures=100, **config)
+    )
+    populate(app.extensions["hirfa"].open_db(), app.extensions["hirfa"].hasher)
+    return app.test_client()
+
+
+def _wrong_pins_from(client, address):
+    for n in range(3):
+        client.post(
+            LOGIN,
+            json={"phone": f"+21260000020{n}", "pin": "0000"},
+            headers={"X-Forwarded-For": address},
+        )
+
+
+def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_cap(tmp_path):
+    client = _throttled_app(tmp_path, trust_proxy=True)
+    _wrong_pins_from(client, "203.0.113.1")
+    capped = _login(client, headers={"X-Forwarded-For": "203.0.113.1"})
+    assert capped.status_code == 429
+    assert capped.get_json()["error"]["details"]["scope"] == "addr"
+    other = _login(client, headers={"X-Forwarded-For": "198.51.100.2"})
+    assert other.status_code == 200
+
+
+def test_without_trust_proxy_x_forwarded_for_is_ignored(tmp_path):
+    client = _throttled_app(tmp_path)
+    _wrong_pins_from(client, "203.0.113.1")
+    # A client cannot dodge the cap by making up a new forwarded address.
+    response = _login(client, headers={"X-Forwarded-For": "198.51.100.2"})
+    assert response.status_code == 429
+    assert response.get_json()["error"]["details"]["scope"] == "addr"
 
 
 def _claims(app, **changes):
@@ -240,6 +378,61 @@ def test_replay_of_a_superseded_token_within_grace_is_reuse(client):
 def test_forged_refresh_tokens_are_refused(client, token):
     response = client.post(REFRESH, json={"refresh_token": token})
     assert response.status_code == 401
+
+
+def test_an_expired_refresh_token_is_refused(client, app, db):
+    settings = app.extensions["hirfa"].settings
+    token = _login(client).get_json()["refresh_token"]
+    (expires_at,) = db.execute(
+        "SELECT expires_at FROM refresh_tokens WHERE id = ?", [token.partition(".")[0]]
+    ).fetchone()
+    with pytest.raises(InvalidRefreshToken):
+        tokens.rotate(db, settings, token, now=expires_at + 1)
+    # still usable before then: the refusal was for its age alone
+    assert client.post(REFRESH, json={"refresh_token": token}).status_code == 200
+
+
+def test_a_refresh_token_past_its_lifetime_is_refused_over_http(tmp_path):
+    from api import create_app
+    from seed import populate
+
+    app = create_app(make_config(tmp_path, refresh_token_days=0))  # expires as it is issued
+    populate(app.extensions["hirfa"].open_db(), app.extensions["hirfa"].hasher)
+    client = app.test_client()
+    token = _login(client).get_json()["refresh_token"]
+    response = client.post(REFRESH, json={"refresh_token": token})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_refresh_token"
+
+
+# U+D800 is a lone surrogate: valid in JSON as an escape, but it has no UTF-8 encoding.
+NON_ASCII_TOKENS = ["é.é", "abc.é", "é.abc", "\ud800.x", "x.\ud800"]
+
+
+def _raw_json(body: dict) -> bytes:
+    return json.dumps(body).encode()  # ensure_ascii: surrogates travel as \uXXXX escapes
+
+
+@pytest.mark.parametrize("token", NON_ASCII_TOKENS)
+def test_non_ascii_refresh_tokens_are_invalid_not_a_500(client, token):
+    response = client.post(
+        REFRESH, data=_raw_json({"refresh_token": token}), content_type="application/json"
+    )
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "invalid_refresh_token"
+
+
+@pytest.mark.parametrize("token", NON_ASCII_TOKENS)
+def test_logout_with_a_non_ascii_refresh_token_is_invalid_not_a_500(client, token):
+    session = _login(client).get_json()
+    response = client.post(
+        "/api/v1/auth/logout",
+        data=_raw_json({"refresh_token": token}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {session['access_token']}"},
+    )
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "invalid_refresh_token"
 
 
 def test_logout_ends_this_session_only(client):

@@ -199,6 +199,40 @@ def test_bad_bodies_are_answered_without_a_500(client, auth, path, body):
         assert response.get_json()[0]["error"] == "bad_request"
 
 
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("POST", f"{DB}/_bulk_docs"),
+        ("POST", f"{DB}/_bulk_get"),
+        ("POST", f"{DB}/_revs_diff"),
+        ("POST", f"{DB}/_all_docs"),
+        ("POST", f"{DB}/_sync"),
+        ("PUT", f"{DB}/p-deep"),
+    ],
+)
+def test_deeply_nested_json_bodies_are_a_couch_bad_request(client, auth, method, path):
+    response = client.open(
+        path,
+        method=method,
+        data=DEEP_JSON,
+        content_type="application/json",
+        headers=auth.headers("artisan"),
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("param", ["keys", "startkey"])
+@pytest.mark.parametrize("value", [DEEP_JSON, "1" * 5000], ids=["deep", "huge-number"])
+def test_bad_json_in_query_parameters_is_a_couch_bad_request(client, auth, param, value):
+    response = client.get(f"{DB}/_all_docs?{param}={value}", headers=auth.headers("artisan"))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "bad_request"
+
+
 def test_a_rolled_back_write_does_not_wake_longpolls(client, auth, app):
     headers = auth.headers("artisan")
     notifier = app.extensions["hirfa"].notifier

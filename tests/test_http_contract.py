@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from api.openapi import render
-from tests.conftest import DEMO
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +38,18 @@ def test_malformed_json(client):
     response = client.post(
         "/api/v1/auth/login", data=b'{"phone": ', content_type="application/json"
     )
+    _error(response, 400, "invalid_json")
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "path, who", [("/api/v1/auth/login", None), ("/api/v1/products", "artisan")]
+)
+def test_deeply_nested_json_is_invalid_json_not_a_500(client, auth, path, who):
+    headers = auth.headers(who) if who else {}
+    response = client.post(path, data=DEEP_JSON, content_type="application/json", headers=headers)
     _error(response, 400, "invalid_json")
 
 
@@ -191,4 +202,4 @@ def test_roles_cannot_reach_admin_creation(client, auth, who):
         json={"name_ar": "x", "name_fr": "x", "region": "oriental"},
     )
     assert response.status_code == 403
-    assert DEMO[who]
+    assert response.get_json()["error"]["code"] == "forbidden"

@@ -51,7 +51,7 @@ class Login(Resource):
             app.settings,
             app.hasher,
             data["phone"],
-            data.get("pin") or data.get("password"),
+            data["pin"] if "pin" in data else data["password"],
             request.remote_addr or "unknown",
         )
         return _session(user, pair)

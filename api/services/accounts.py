@@ -13,6 +13,7 @@ import sqlite_utils
 from sync.database import fetch_all, write_transaction
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from . import throttle
 from .credentials import PASSWORD_MIN_LENGTH, PIN_PATTERN, SecretHasher
 
 ROLES = ("artisan", "coordinator", "buyer", "admin")
@@ -192,7 +193,8 @@ def reset_secret(
     secret: str,
     kind: str = "pin",
 ) -> None:
-    """Set a new PIN for someone one manages; their sessions end (a lost phone is cut off)."""
+    """Set a new PIN for someone one manages; their sessions end (a lost phone is cut off)
+    and their lock-out is lifted, so they can sign in with the new PIN at once."""
     target = require_user(db, user_id)
     ensure_manages(actor, target)
     check_secret_format(kind, secret)
@@ -204,6 +206,7 @@ def reset_secret(
             [secret_hash, kind, user_id],
         )
         revoke_all_refresh_tokens(db, user_id)
+        throttle.clear_phone(db, target.phone)
 
 
 def set_disabled(db: sqlite_utils.Database, actor: User, user_id: str, disabled: bool) -> User:

@@ -22,6 +22,8 @@ class SecretHasher:
         return self._hasher.hash(secret)
 
     def verify(self, stored_hash: str | None, secret: str) -> bool:
+        """Runs argon2 even without a stored hash (an unknown number, an account with
+        no secret), against the dummy, so every sign-in costs the same time."""
         try:
             return self._hasher.verify(stored_hash or self._dummy, secret) and bool(stored_hash)
         except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -22,16 +22,19 @@ def sign_in(
     secret: str,
     address: str,
 ) -> tuple[accounts.User, tokens.TokenPair]:
-    throttle.check_allowed(db, settings, phone, address)
+    # Counted as a failure before argon2 runs, so parallel guesses cannot all pass the check.
+    throttle.reserve_attempt(db, settings, phone, address)
     found = accounts.find_by_phone(db, phone)
     user, stored_hash = found if found else (None, None)
-    if user is None or not hasher.verify(stored_hash, secret):
-        throttle.record_failure(db, settings, phone, address)
+    # Always verified (against a dummy hash for an unknown number): skipping argon2 would
+    # let the response time tell whether a number has an account.
+    verified = hasher.verify(stored_hash, secret)
+    if user is None or not verified:
         raise InvalidCredentials()
+    throttle.record_success(db, settings, phone, address)
     # Checked after the secret, so a disabled account is not revealed to a guesser.
     if user.disabled:
         raise AccountDisabled()
-    throttle.record_success(db, phone)
     if hasher.needs_rehash(stored_hash):
         accounts.update_secret_hash(db, user.id, hasher.hash(secret))
     return user, tokens.issue_pair(db, settings, user)

@@ -3,6 +3,10 @@
 A 4-digit PIN has 10,000 values, so guessing must be slow: after a few free failures
 each further failure doubles the lock. The per-address cap stops one client from
 walking through many numbers.
+
+An attempt is counted as a failure before its secret is checked, in the same write
+transaction as the lock check (``reserve_attempt``), and refunded when the secret is
+right: checking first and recording after argon2 let parallel guesses all get through.
 """
 
 from __future__ import annotations
@@ -48,6 +52,20 @@ def check_allowed(
             )
 
 
+def reserve_attempt(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    phone: str,
+    address: str,
+    now: float | None = None,
+) -> None:
+    """Raise 429 when locked out, else count this attempt as a failure, atomically."""
+    now = time.time() if now is None else now
+    with write_transaction(db):
+        check_allowed(db, settings, phone, address, now)
+        record_failure(db, settings, phone, address, now)
+
+
 def record_failure(
     db: sqlite_utils.Database,
     settings: Settings,
@@ -55,6 +73,7 @@ def record_failure(
     address: str,
     now: float | None = None,
 ) -> None:
+    """Count a failure without checking the lock (sign-in uses ``reserve_attempt``)."""
     now = time.time() if now is None else now
     with write_transaction(db):
         _bump(db, _key_phone(phone), now, settings, per_address=False)
@@ -85,7 +104,19 @@ def _bump(db, key: str, now: float, settings: Settings, per_address: bool) -> No
     )
 
 
-def record_success(db: sqlite_utils.Database, phone: str) -> None:
-    """A right PIN clears the number's count (not the address's: that is per window)."""
+def record_success(db: sqlite_utils.Database, settings: Settings, phone: str, address: str) -> None:
+    """A right PIN clears the number's count, and gives back the address the failure
+    ``reserve_attempt`` counted (only that one: the address's count is per window)."""
     with write_transaction(db):
-        db.execute("DELETE FROM sign_in_failures WHERE key = ?", [_key_phone(phone)])
+        clear_phone(db, phone)
+        db.execute(
+            "UPDATE sign_in_failures SET failures = failures - 1, "
+            "locked_until = CASE WHEN failures - 1 >= ? THEN locked_until ELSE 0 END "
+            "WHERE key = ? AND failures > 0",
+            [settings.address_max_failures, _key_address(address)],
+        )
+
+
+def clear_phone(db: sqlite_utils.Database, phone: str) -> None:
+    """Forget the number's failures and lock (a right PIN, or a coordinator's reset)."""
+    db.execute("DELETE FROM sign_in_failures WHERE key = ?", [_key_phone(phone)])

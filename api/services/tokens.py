@@ -134,11 +134,15 @@ def issue_pair(db: sqlite_utils.Database, settings: Settings, user: User) -> Tok
 
 
 def _lookup(db: sqlite_utils.Database, settings: Settings, token: str) -> dict:
+    # Every token we issue is URL-safe base64: anything else is no token of ours (and
+    # compare_digest raises TypeError on non-ASCII str).
+    if not token.isascii():
+        raise InvalidRefreshToken()
     token_id, _, mac = token.partition(".")
-    if not token_id or not hmac.compare_digest(mac, _mac(settings, token_id)):
+    if not token_id or not hmac.compare_digest(mac.encode(), _mac(settings, token_id).encode()):
         raise InvalidRefreshToken()
     rows = fetch_all(db, "SELECT * FROM refresh_tokens WHERE id = ?", [token_id])
-    if not rows or not hmac.compare_digest(rows[0]["token_hash"], _hash(token)):
+    if not rows or not hmac.compare_digest(rows[0]["token_hash"].encode(), _hash(token).encode()):
         raise InvalidRefreshToken()
     return rows[0]
 
