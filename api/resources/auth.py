@@ -135,8 +135,9 @@ class LogoutAll(Resource):
     @ns.doc(
         security="bearer",
         description=(
-            "End every session of this account on every device: refresh tokens are revoked "
-            "and access tokens already issued stop working."
+            "End every session of this account on every device: refresh tokens are revoked, "
+            "access tokens already issued stop working, and the account's devices get no "
+            "more push notifications until they sign in again."
         ),
     )
     @ns.response(204, "Logged out everywhere")

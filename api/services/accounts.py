@@ -221,6 +221,7 @@ def set_disabled(db: sqlite_utils.Database, actor: User, user_id: str, disabled:
         )
         if disabled:
             revoke_all_refresh_tokens(db, user_id)
+            forget_devices(db, user_id)
     return require_user(db, user_id)
 
 
@@ -229,6 +230,13 @@ def end_all_sessions(db: sqlite_utils.Database, user_id: str) -> None:
     with write_transaction(db):
         db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user_id])
         revoke_all_refresh_tokens(db, user_id)
+        forget_devices(db, user_id)
+
+
+def forget_devices(db: sqlite_utils.Database, user_id: str) -> None:
+    # With every session ended, a lost phone must not go on showing this account's
+    # orders on its lock screen; the app registers its token again at the next sign-in.
+    db.execute("DELETE FROM devices WHERE user_id = ?", [user_id])
 
 
 def revoke_all_refresh_tokens(db: sqlite_utils.Database, user_id: str) -> None:
