@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from api.services import order_states
+from sync import resolution
+from sync.resolution import Unresolvable
 from tests.orders_support import register_device, rows
 
 
@@ -73,15 +77,43 @@ BRANCHES = [
 ]
 
 
+def _merge_or_refusal(bodies):
+    try:
+        return repr(order_states.merge(bodies))
+    except Unresolvable as exc:
+        return f"unresolvable: {exc}"
+
+
 def test_the_merge_depends_on_the_set_of_branches_not_their_order():
     for size in range(1, len(BRANCHES) + 1):
         for subset in itertools.combinations(BRANCHES, size):
             bodies = [{"status": h[-1]["status"], "history": h} for h in subset]
-            results = {repr(order_states.merge(list(p))) for p in itertools.permutations(bodies)}
+            results = {_merge_or_refusal(list(p)) for p in itertools.permutations(bodies)}
             assert len(results) == 1, subset
-    merged = order_states.merge([{"status": h[-1]["status"], "history": h} for h in BRANCHES])
+    settled = [BRANCHES[0], BRANCHES[1], BRANCHES[3]]
+    merged = order_states.merge([{"status": h[-1]["status"], "history": h} for h in settled])
     assert merged["status"] == "cancelled"
-    assert len(merged["superseded"]) == 3  # two accepts and the production step
+    assert len(merged["superseded"]) == 2  # both accepts
+
+
+def test_a_cancellation_cannot_undo_work_in_production():
+    bodies = [{"status": h[-1]["status"], "history": h} for h in BRANCHES[:3]]
+    with pytest.raises(Unresolvable, match="cannot both be true"):
+        order_states.merge(bodies)
+
+
+def test_replication_and_the_orders_service_share_one_rule():
+    assert resolution.RULES["order"] is resolution.order_state
+    for subset in itertools.combinations(BRANCHES, 2):
+        bodies = [{"status": h[-1]["status"], "history": h} for h in subset]
+        leaves = [(f"2-{n}", b) for n, b in enumerate(bodies)]
+        try:
+            expected = order_states.merge(bodies)
+        except Unresolvable:
+            with pytest.raises(Unresolvable):
+                resolution.RULES["order"](leaves)
+            continue
+        assert resolution.RULES["order"](leaves) == expected
 
 
 def test_the_merge_keeps_the_seller_line_that_went_furthest():

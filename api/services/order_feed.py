@@ -19,6 +19,7 @@ import sqlite_utils
 
 from sync import revtree
 from sync.database import write_transaction
+from sync.resolution import Unresolvable
 from sync.store import DocumentStore
 
 from . import order_states, outbox, stock
@@ -90,8 +91,15 @@ def settle(store: DocumentStore, doc_id: str) -> dict[str, Any] | None:
             return None
         row = store.row(doc_id)
         live = [r for r in revtree.leaves(row.tree) if not row.tree[r].deleted]
+        merged = None
         if len(live) > 1 or rewritten:
-            merged = order_states.merge([body for _, body in leaves])
+            try:
+                merged = order_states.merge([body for _, body in leaves])
+            except Unresolvable as exc:
+                # Only replication brings such branches in (writes here are refused);
+                # the replicator lists them for the coordinator. The winner stands.
+                log.warning("order %s left in conflict: %s", doc_id, exc)
+        if merged is not None:
             current = store.body(doc_id, row.winner)
             edits = []
             if merged != current:

@@ -1,26 +1,34 @@
-"""The order state machine, who may make each move, and the rule that merges concurrent
-moves. Pure functions: sync/access.py checks writes with them (REST and /sync alike)
-and api/services/order_feed.py resolves conflicts with them.
+"""The order state machine and who may make each move. Pure functions: sync/access.py
+checks writes with them (REST and /sync alike).
 
 An order carries its ``history``: one step per move, ``{"status", "by", "role", "at"}``,
 append-only. ``status`` is always the last step's. A phone offline adds steps to its
 copy; when it syncs, only the steps it added are checked, against the writer.
 
-Convergence (README "Orders"): concurrent moves are branches of the history that
-part at some step. Merging walks the steps common to every branch, and where branches
-part, the move with the higher PRECEDENCE wins and the branch that made it is kept
-whole; the other branches' steps are kept in ``superseded`` (nothing is forgotten).
-The result depends only on the set of branches, never on the order they arrived in,
-so every server and phone that sees the same revisions ends with the same order.
+Convergence (README "Orders"): concurrent moves are branches of the history that part
+at some step. They may part only where both can be true: a cancellation or a decline
+races an acceptance, never a piece in production, ready, shipped or delivered
+(``sync.resolution.order_fork_refusal``); a branch that would undo one is refused when
+it arrives. Where permitted branches part, the move with the higher precedence wins
+and its branch is kept whole; the others' steps go to ``superseded``. The merge itself
+is ``sync.resolution.merge_order``, the very rule the replicator applies to conflicts
+from the hub: sync/ must not import api/, so the pure merge lives there.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sync.errors import Forbidden
+from sync.resolution import (
+    ORDER_PRECEDENCE as PRECEDENCE,  # noqa: F401  (re-exported)
+)
+from sync.resolution import (
+    choose_order_history as choose_history,  # noqa: F401  (re-exported)
+)
+from sync.resolution import merge_order as merge  # noqa: F401  (re-exported)
+from sync.resolution import order_fork_refusal
 
 BUYER, SELLER = "buyer", "seller"
 
@@ -40,23 +48,13 @@ FINAL = frozenset({"declined", "cancelled", "delivered"})
 # Once accepted, the piece is promised: its stock stays reserved in these states.
 HOLDS_STOCK = frozenset({"accepted", "in_production", "ready", "shipped", "delivered"})
 
-# Where branches part, the move ranked first wins. Saying no beats saying yes: the
-# buyer's cancellation was answered by the server while the order was still `placed`,
-# and an acceptance that turns out moot costs the artisan a message, while a refusal
-# overturned would bind a buyer who withdrew. Among the seller's own moves, the one
-# furthest along wins (two devices of one cooperative, one a step ahead).
-PRECEDENCE = (
-    "cancelled",
-    "declined",
-    "delivered",
-    "shipped",
-    "ready",
-    "in_production",
-    "accepted",
-)
-
 # What a move may change on the order; the terms (product, price, delivery) never change.
 MUTABLE = frozenset({"status", "history", "updated_at", "superseded"})
+# A step is these and nothing else (a phone could otherwise carry kilobytes in one).
+STEP_KEYS = frozenset({"status", "by", "role", "at"})
+# Phones' clocks drift, some by hours: a step may be dated this far past the server's
+# clock, no further (a step "at" 2999 would sort after every real one).
+CLOCK_SKEW = timedelta(days=1)
 
 
 class Party(Protocol):
@@ -89,14 +87,14 @@ def step(user: Party, status: str, at: str) -> dict[str, str]:
     return {"status": status, "by": user.id, "role": user.role, "at": at}
 
 
-def _valid_time(value: Any) -> bool:
+def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
-        return False
+        return None
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return False
-    return True
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _common(a: list[dict], b: list[dict]) -> int:
@@ -106,13 +104,17 @@ def _common(a: list[dict], b: list[dict]) -> int:
     return n
 
 
-def check_write(user: Party, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+def check_write(
+    user: Party, old: dict[str, Any] | None, new: dict[str, Any], now: datetime | None = None
+) -> None:
     """Raise Forbidden unless ``user`` may turn ``old`` into ``new`` (the same check for a
     REST move and for a revision a phone pushes through /sync).
 
     ``old`` is the server's current winner. A phone that moved the order offline may
     send a branch that parts from it (the buyer cancelled meanwhile): the steps it adds
-    past the common part must be its own, permitted moves; the merge settles the rest.
+    past the common part must be its own, permitted moves, and the branch must be one
+    the merge may settle (a "no" races an acceptance only). ``superseded`` and
+    ``updated_at`` are the server's: a client may only send back what it was given.
     """
     if old is None:
         raise Forbidden("orders are placed through POST /api/v1/orders, which prices them")
@@ -133,12 +135,19 @@ def check_write(user: Party, old: dict[str, Any] | None, new: dict[str, Any]) ->
         raise Forbidden("the first step (placed by the buyer) cannot be changed")
     if new.get("status") != history[-1].get("status"):
         raise Forbidden("status must be the status of the last step in history")
-    for index in range(_common(before, history), len(history)):
+    latest = (now or datetime.now(UTC)) + CLOCK_SKEW
+    common = _common(before, history)
+    for index in range(common, len(history)):
         prev, move = history[index - 1]["status"], history[index]
+        if set(move) != STEP_KEYS:
+            raise Forbidden(f"a step is exactly {sorted(STEP_KEYS)}")
         if move.get("by") != user.id or move.get("role") != user.role:
             raise Forbidden("each step you add must carry your own user id and role")
-        if not _valid_time(move.get("at")):
+        at = _parse_time(move.get("at"))
+        if at is None:
             raise Forbidden("each step needs its time, `at`, in ISO 8601")
+        if at > latest:
+            raise Forbidden(f"a step's `at` cannot be later than {latest.isoformat()}")
         who = TRANSITIONS.get((prev, move.get("status")))
         if who is None:
             raise Forbidden(f"an order cannot move from {prev!r} to {move.get('status')!r}")
@@ -147,48 +156,26 @@ def check_write(user: Party, old: dict[str, Any] | None, new: dict[str, Any]) ->
             raise Forbidden(
                 f"moving an order from {prev!r} to {move['status']!r} is for the {side}"
             )
+    refusal = order_fork_refusal(before, history)
+    if refusal:
+        raise Forbidden(refusal)
+    _check_derived(old, new, branch=common < len(before))
 
 
-def _key(steps: list[dict]) -> str:
-    return json.dumps(steps, sort_keys=True, ensure_ascii=False)
-
-
-def _rank(status: str) -> int:
-    return PRECEDENCE.index(status) if status in PRECEDENCE else len(PRECEDENCE)
-
-
-def choose_history(histories: list[list[dict]]) -> list[dict]:
-    """The winning branch among ``histories`` (each a list of steps), by PRECEDENCE where
-    they part; identical status sequences go to the canonically smallest, so the choice
-    is a function of the set alone."""
-    candidates = [h for h in histories if h]
-    depth = 0
-    while True:
-        nexts = {h[depth]["status"] for h in candidates if len(h) > depth}
-        if not nexts:
-            break
-        best = min(nexts, key=lambda s: (_rank(s), s))
-        # A branch that stopped here gives way to one that went on along the same line:
-        # a later move is not a disagreement.
-        candidates = [h for h in candidates if len(h) > depth and h[depth]["status"] == best]
-        depth += 1
-    return min(candidates, key=_key)
-
-
-def merge(bodies: list[dict[str, Any]]) -> dict[str, Any]:
-    """The one order that concurrent revisions ``bodies`` converge to."""
-    chosen = choose_history([b.get("history") or [] for b in bodies])
-    winner = min((b for b in bodies if (b.get("history") or []) == chosen), key=_key)
-    kept = {_key([s]) for s in chosen}
-    superseded: dict[str, dict] = {}
-    for body in bodies:
-        for item in [*(body.get("history") or []), *(body.get("superseded") or [])]:
-            if isinstance(item, dict) and _key([item]) not in kept:
-                superseded[_key([item])] = item
-    merged = dict(winner)
-    if superseded:
-        merged["superseded"] = [superseded[k] for k in sorted(superseded)]
-    stamps = [b["updated_at"] for b in bodies if isinstance(b.get("updated_at"), str)]
-    if stamps:
-        merged["updated_at"] = max(stamps)
-    return merged
+def _check_derived(old: dict[str, Any], new: dict[str, Any], *, branch: bool) -> None:
+    """``superseded`` and ``updated_at`` are written by the server (the merge, a move):
+    a client may send back what it got, never invent them."""
+    mine, theirs = new.get("superseded"), old.get("superseded")
+    if mine is not None and not (isinstance(mine, list) and all(isinstance(s, dict) for s in mine)):
+        raise Forbidden("superseded is the list of moves the merge set aside")
+    if branch:
+        # A branch carries its base's list; the server's only grew since (merges add).
+        known = {repr(sorted(s.items())) for s in theirs or []}
+        if any(repr(sorted(s.items())) not in known for s in mine or []):
+            raise Forbidden("superseded is written by the server's merge, not by a client")
+    elif mine != theirs:
+        raise Forbidden("superseded is written by the server's merge, not by a client")
+    stamp = new.get("updated_at")
+    times = {s.get("at") for s in [*new["history"], *(mine or [])]}
+    if stamp != old.get("updated_at") and stamp not in times:
+        raise Forbidden("updated_at is the time of a move: leave it, or set your step's `at`")

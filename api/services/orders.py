@@ -126,14 +126,19 @@ def get(store: DocumentStore, user: User, order_id: str) -> dict[str, Any]:
 def move(
     store: DocumentStore, user: User, order_id: str, to: str, if_match: str | None
 ) -> dict[str, Any]:
-    """Move the order to ``to``. With ``If-Match`` naming an older revision, the move is
-    made on that revision, as a phone offline would, and the convergence rule decides;
-    without it, the move is checked against the order as it is now."""
+    """Move the order to ``to``. Without ``If-Match``, or with the current revision, the
+    move is checked against the order as it is now. With an older revision the answer is
+    412, as for any stale ``If-Match``, unless the move still stands: it is a move open
+    from the current status, or it races the moves made since as a phone offline would
+    (a cancellation or a decline against an acceptance, nothing later) and the
+    convergence rule decides."""
     current = get(store, user, order_id)
     base_rev = (if_match or "").strip().removeprefix("W/").strip('"') or current["_rev"]
-    base = current if base_rev == current["_rev"] else store.body(order_id, base_rev)
-    if base is None:
-        raise PreconditionFailed(details={"current": render(user, current)})
+    base = current
+    if base_rev != current["_rev"] and to not in order_states.allowed_moves(user, current):
+        base = store.body(order_id, base_rev)
+        if base is None or not _may_race(user, base, current, to):
+            raise PreconditionFailed(details={"current": render(user, current)})
     who = order_states.TRANSITIONS.get((base["status"], to))
     if who is None:
         raise InvalidTransition(
@@ -141,16 +146,17 @@ def move(
         )
     if not who & order_states.sides_of(user, base):
         raise Forbidden(f"Moving an order to {to!r} is for the {' or '.join(sorted(who))}.")
+    stamp = now_iso()  # the step's time is the order's updated_at (order_states checks it)
     body = {k: v for k, v in base.items() if not k.startswith("_")}
-    body["history"] = [*body["history"], order_states.step(user, to, now_iso())]
-    body["status"], body["updated_at"] = to, now_iso()
+    body["history"] = [*body["history"], order_states.step(user, to, stamp)]
+    body["status"], body["updated_at"] = to, stamp
     check = make_check(user, lambda a: artisan_cooperative(store.db, a))
     with write_transaction(store.db):
         if base is current:
             if to in order_states.HOLDS_STOCK and base["status"] == "placed":
                 stock.reserve(store, {**body, "_id": order_id}, strict=True)
             try:
-                store.put({**body, "_id": order_id, "_rev": base_rev}, check=check)
+                store.put({**body, "_id": order_id, "_rev": current["_rev"]}, check=check)
             except StoreConflict as exc:  # moved between our read and our write
                 raise PreconditionFailed(
                     details={"current": render(user, get(store, user, order_id))}
@@ -159,6 +165,16 @@ def move(
             _branch(store, order_id, base_rev, body, check)
         order_feed.settle(store, order_id)
     return get(store, user, order_id)
+
+
+def _may_race(user: User, base: dict, current: dict, to: str) -> bool:
+    """Whether ``to``, decided on the older ``base``, may stand beside the moves made since
+    (the same rule as for a phone's offline branch); a move to where the order already
+    is adds nothing: the 412 shows it done."""
+    if to == current["status"] or to not in order_states.allowed_moves(user, base):
+        return False
+    after = [*(base.get("history") or []), {"status": to}]
+    return order_states.order_fork_refusal(current.get("history") or [], after) is None
 
 
 def _branch(store: DocumentStore, order_id: str, parent: str, body: dict, check) -> None:
