@@ -4,6 +4,16 @@ A reservation takes pieces off the product's ``stock.quantity`` (so the artisan'
 and the catalogue show what is left) and is recorded in ``stock_reservations``, keyed by
 order: reserving twice (a REST accept, then the feed seeing it) takes the pieces once,
 and a reservation is given back once when a concurrent cancellation wins.
+
+Known limitation: the reduced quantity is written into the product document, which the
+artisan also edits. An edit her phone made offline on the revision before the
+reservation conflicts with the server's; the product rule (latest edit wins,
+sync/resolution.py) can pick hers, and its older ``stock.quantity`` silently undoes the
+reservation while ``stock_reservations`` still counts it (the piece can be sold twice).
+The robust fix is availability computed as her quantity minus the active reservations,
+with the server no longer rewriting her document; it changes what ``stock.quantity``
+means to the app and the catalogue (and when a piece that left stops being reserved),
+so it is not done here. README "Orders" says so.
 """
 
 from __future__ import annotations
