@@ -119,6 +119,13 @@ def print_status(status: dict[str, Any]) -> None:
     click.echo(f"pending to push:  {status['pending_push']} changes")
     click.echo(f"pending to pull:  {'unknown' if pull is None else pull} changes")
     click.echo(f"conflicts open:   {status['open_conflicts']} (listed for coordinators)")
+    failed = status.get("doc_write_failures", 0)
+    click.echo(f"write failures:   {failed} documents refused for good")
+    for entry in status.get("write_failures", []) if failed else []:
+        click.echo(
+            f"  {entry.get('direction', '?')} {entry.get('id')}: "
+            f"{entry.get('error')} {entry.get('reason', '')}".rstrip()
+        )
 
 
 @click.command("replicate")
@@ -144,13 +151,18 @@ def replicate(show_status: bool, once: bool) -> None:
     worker = make_worker(hirfa)
     click.echo(f"replicating with {worker.client.safe_url} (Ctrl-C to stop)")
     if once:
-        delay = worker.step()
-        print_status(read_status(worker.store, settings.couchdb_url, local_types(settings)))
+        try:
+            delay = worker.step()
+            if worker.status["state"] == "waiting_for_lease":
+                raise click.ClickException(worker.status["last_error"])
+            print_status(read_status(worker.store, settings.couchdb_url, local_types(settings)))
+        finally:
+            worker.stop()
         if delay is not None:
             raise click.ClickException("replication failed; see the last error above")
         return
     try:
-        worker.run()
+        worker.run()  # waits while another replicator (the server's worker) holds the lease
     except KeyboardInterrupt:
         worker.stop()
 

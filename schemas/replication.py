@@ -5,12 +5,24 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 STATES = "off, never_run, starting, replicating, idle, backing_off, stopped"
+# waiting_for_lease is a worker's own state (another worker holds the lease), never the
+# shared status row's.
 
 
 def _time(description: str) -> fields.Float:
     return fields.Float(
         allow_none=True, metadata={"description": description, "example": 1763800000.0}
     )
+
+
+class WriteFailureSchema(Schema):
+    id = fields.String(metadata={"example": "photo:9f2c41d07a3b5e88"})
+    error = fields.String(metadata={"example": "too_large"})
+    reason = fields.String(
+        metadata={"example": "attachment 'display.webp' is larger than 1048576 bytes"}
+    )
+    direction = fields.String(metadata={"description": "push or pull", "example": "pull"})
+    at = _time("when it was refused")
 
 
 class ReplicationStatusSchema(Schema):
@@ -51,6 +63,17 @@ class ReplicationStatusSchema(Schema):
     conflicts_resolved = fields.Integer(metadata={"example": 2})
     open_conflicts = fields.Integer(
         metadata={"description": "conflicts no rule resolved", "example": 1}
+    )
+    doc_write_failures = fields.Integer(
+        metadata={
+            "description": "documents the target refused for good (forbidden, too large) "
+            "and replication went past, since the store first replicated",
+            "example": 1,
+        }
+    )
+    write_failures = fields.List(
+        fields.Nested(WriteFailureSchema),
+        metadata={"description": "the last few refused documents and why"},
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,11 @@ class HubError(Exception):
 
 class HubUnreachable(HubError):
     """No answer: refused, reset, timed out or cut mid-response. Retrying later may work."""
+
+
+class HubIncomplete(HubError):
+    """The hub answered without revisions it had just listed as changed (a read racing
+    compaction, a lagging cluster node). Transient: the batch is retried, not skipped."""
 
 
 class HubRefused(HubError):
@@ -69,6 +75,14 @@ class _Pool(couch_http.ConnectionPool):
             self.conns.clear()
             self.lent = []
         for conn in conns:
+            # shutdown() first: close() alone does not wake a thread blocked reading
+            # this socket on Linux, and a stalled link would hold it for the timeout.
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
             conn.close()
 
 
@@ -104,28 +118,52 @@ def _query(params: dict[str, Any]) -> dict[str, str]:
 
 
 class CouchClient:
-    """One CouchDB database. ``requests`` counts calls by kind, ``docs_sent`` documents
-    written with ``_bulk_docs``: the tests check them to prove nothing is sent twice."""
+    """One CouchDB database. ``requests`` counts requests sent by kind, ``docs_sent``
+    documents sent with ``_bulk_docs``, both per attempt (a retry counts again): the tests
+    check them to prove nothing is sent twice."""
 
     def __init__(self, url: str, timeout: float = 60.0):
         self.url = url.rstrip("/")
         self.safe_url = redact(self.url)
         self.timeout = timeout
-        self.session = couch_http.Session(cache=_NoCache(), timeout=timeout, retry_delays=[0])
+        # No retries inside python-couchdb (an empty retryable_errors set: an empty
+        # retry_delays list makes its retry loop raise UnboundLocalError): _call owns
+        # them, so each request on the wire is counted.
+        self.session = couch_http.Session(cache=_NoCache(), timeout=timeout, retryable_errors=())
         self.pool = self.session.connection_pool = _Pool(timeout)
         self.resource = couch_http.Resource(self.url, self.session)
         self.requests: Counter[str] = Counter()
         self.docs_sent = 0
         self.has_bulk_get = True
+        self.aborted = False
 
     def close(self) -> None:
         self.pool.close_all()
 
-    def _call(self, kind: str, method: str, path: list[str] | None, body=None, headers=None, **q):
+    def abort(self) -> None:
+        """From another thread: make a call blocked on the link return now (HubUnreachable),
+        and every later call fail at once. For stopping a worker."""
+        self.aborted = True
+        self.pool.close_all()
+
+    def _call(
+        self,
+        kind: str,
+        method: str,
+        path: list[str] | None,
+        body=None,
+        headers=None,
+        sending: int = 0,
+        **q,
+    ):
         """(status, decoded JSON); one immediate retry on a fresh connection, as every
-        request the replicator makes is idempotent (writes carry their revisions)."""
+        request the replicator makes is idempotent (writes carry their revisions).
+        ``sending``: documents in the body, added to ``docs_sent`` per attempt."""
         for attempt in (1, 2):
+            if self.aborted:
+                raise HubUnreachable(f"{kind}: the client was stopped")
             self.requests[kind] += 1
+            self.docs_sent += sending
             try:
                 status, _, data = self.resource._request_json(
                     method, path, body=body, headers=headers, **_query(q)
@@ -137,7 +175,7 @@ class CouchClient:
                 raise _refused(exc) from exc
             except _LINK_ERRORS as exc:
                 self.pool.close_all()
-                if attempt == 2:
+                if attempt == 2 or self.aborted:
                     raise HubUnreachable(f"{kind}: {type(exc).__name__}: {exc}") from exc
         raise AssertionError("unreachable")
 
@@ -195,7 +233,7 @@ class CouchClient:
                 return None
             raise
         # pouchdb-server answers a missing revision with {} where CouchDB gives an error
-        # object (STACK_NOTES.md): keep only what came back.
+        # object (STACK_NOTES.md): keep what came back; the caller checks for gaps.
         return [d for r in data.get("results", []) for d in r.get("docs", []) if "ok" in d]
 
     def open_revs(self, doc_id: str, revs: list[str], atts_since: list[str]) -> list[dict]:
@@ -215,9 +253,12 @@ class CouchClient:
 
     def bulk_docs(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Write replicated revisions as they are; returns the per-document errors."""
-        self.docs_sent += len(docs)
         _, data = self._call(
-            "POST _bulk_docs", "POST", ["_bulk_docs"], body={"docs": docs, "new_edits": False}
+            "POST _bulk_docs",
+            "POST",
+            ["_bulk_docs"],
+            body={"docs": docs, "new_edits": False},
+            sending=len(docs),
         )
         return [r for r in data or [] if isinstance(r, dict) and "error" in r]
 
@@ -229,6 +270,8 @@ class CouchClient:
         Read piece by piece so that each heartbeat newline gives a chance to stop:
         pouchdb-server ignores ``timeout`` on longpoll (STACK_NOTES.md).
         """
+        if self.aborted:
+            raise HubUnreachable("longpoll: the client was stopped")
         self.requests["GET _changes longpoll"] += 1
         try:
             _, headers, body = self.resource._request(

@@ -24,13 +24,49 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from . import revtree
-from .couch import CouchClient, HubRefused
+from .couch import CouchClient, HubIncomplete, HubRefused
 from .errors import NotFound
 from .store import DocumentStore
 
 CHECKPOINT_SCOPE = "_replicator"  # our side's _local documents for replication
 HISTORY_LIMIT = 50  # CouchDB keeps 50 sessions in a replication log
 PROTOCOL_VERSION = 1
+# Per-document write errors that no retry will cure. As CouchDB's replicator does
+# (couch_replicator_worker: forbidden and unauthorized from validate_doc_update, and a
+# 413 or 415 for one document), these count as doc_write_failures and the checkpoint
+# moves on; the worker lists them in its status so an operator sees them. Of our store's
+# own errors (sync/errors.py): forbidden (the access rules), too_large (a document or
+# attachment over max_attachment_bytes) and bad_request (a body, revision history or
+# base64 the store cannot take) fail the same way on every try. Anything else (conflict,
+# not_found, missing_stub after a full re-send, unknown_error, a name we do not know)
+# may be a race or a passing fault: the batch is not checkpointed, and is tried again.
+# The price of skipping: raising a limit later does not bring a skipped document by
+# itself; it arrives with its next edit (or after its checkpoint is reset).
+PERMANENT_WRITE_ERRORS = frozenset(
+    {
+        "forbidden",
+        "unauthorized",
+        "too_large",
+        "document_too_large",
+        "attachment_too_large",
+        "unsupported_media_type",
+        "bad_request",
+    }
+)
+ERRORS_KEPT = 10
+
+
+class WriteNotApplied(Exception):
+    """The target refused documents for a reason that may pass: the batch is not
+    checkpointed, so the next attempt sends it again."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        first = errors[0]
+        super().__init__(
+            f"{len(errors)} document(s) not written, e.g. {first.get('id')}: "
+            f"{first.get('error')} {first.get('reason', '')}".strip()
+        )
+        self.errors = errors
 
 
 @dataclass
@@ -109,6 +145,7 @@ class LocalSide:
             for found in self.store.open_revs(
                 doc_id,
                 entry["missing"],
+                latest=True,  # as _bulk_get with latest=true: a newer leaf, not a gap
                 revs=True,
                 attachments_data=True,
                 atts_since=None if full else entry.get("possible_ancestors"),
@@ -171,10 +208,36 @@ class RemoteSide:
             for doc_id, entry in diff.items():
                 since = [] if full else entry.get("possible_ancestors", [])
                 found += self.client.open_revs(doc_id, entry["missing"], since)
-        return [f["ok"] for f in found]
+        docs = [f["ok"] for f in found]
+        absent = _absent(diff, docs)
+        if absent:
+            # pouchdb-server answers {} for a revision it cannot give (STACK_NOTES.md),
+            # CouchDB an error object: either way skipping it would checkpoint past it.
+            doc_id, rev = absent[0]
+            raise HubIncomplete(
+                f"the hub did not return {len(absent)} revision(s) it listed, e.g. {doc_id} {rev}"
+            )
+        return docs
 
     def write(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.client.bulk_docs(docs)
+        try:
+            return self.client.bulk_docs(docs)
+        except HubRefused as exc:
+            if exc.status == 412 and exc.error == "missing_stub":
+                # Apache CouchDB refuses the whole request with 412 missing_stub when an
+                # attachment stub names content it lacks (couch_replicator_worker,
+                # handle_doc_write_error); pouchdb-server answers per document. Either way
+                # the documents go again with every attachment inline (see _move).
+                return [_error(d, "missing_stub", exc.reason) for d in docs]
+            if exc.status in (413, 415):
+                # Too large (or a body it will not take): halve the batch, as CouchDB's
+                # replicator does, until the one document the hub refuses is alone.
+                if len(docs) > 1:
+                    half = len(docs) // 2
+                    return self.write(docs[:half]) + self.write(docs[half:])
+                name = "too_large" if exc.status == 413 else "unsupported_media_type"
+                return [_error(docs[0], name, exc.reason)]
+            raise
 
     def get_checkpoint(self, rep_id: str) -> dict[str, Any] | None:
         return self.client.get_local(rep_id)
@@ -189,6 +252,28 @@ class RemoteSide:
             current = self.client.get_local(rep_id) or {}
             rev = self.client.put_local(rep_id, {**doc, "_rev": current.get("_rev")})
         return {**doc, "_rev": rev}
+
+
+def _error(doc: dict[str, Any], error: str, reason: str) -> dict[str, Any]:
+    return {"id": doc.get("_id"), "error": error, "reason": reason}
+
+
+def _absent(diff: dict[str, Any], docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The (id, rev) pairs ``diff`` asked for that no fetched revision covers (with
+    ``latest``, a newer leaf that has the revision in its history covers it)."""
+    covered = set()
+    for doc in docs:
+        covered.add((doc["_id"], doc.get("_rev")))
+        history = doc.get("_revisions") or {}
+        start = history.get("start", 0)
+        for n, rev_hash in enumerate(history.get("ids", [])):
+            covered.add((doc["_id"], f"{start - n}-{rev_hash}"))
+    return [
+        (doc_id, rev)
+        for doc_id, entry in diff.items()
+        for rev in entry["missing"]
+        if (doc_id, rev) not in covered
+    ]
 
 
 def replication_id(local_uuid: str, remote_url: str, direction: str, options: Any = None) -> str:
@@ -233,6 +318,11 @@ def replicate(
             stats.pending = 0
             break
         _move(source, target, batch.results, stats)
+        if batch.last_seq is None or batch.last_seq == since:
+            # A full page that does not move the sequence (no last_seq, or the same one):
+            # asking again would get the same page forever.
+            stats.batches += 1
+            break
         since = batch.last_seq
         logs = _checkpoint(source, target, rep_id, logs, session_id, started, since, stats, clock)
         stats.batches += 1
@@ -258,9 +348,12 @@ def _move(source: Side, target: Side, results: list[tuple[str, list[str]]], stat
         # send those documents again with every attachment inline.
         again = source.fetch({i: diff[i] for i in stubs if i in diff}, full=True)
         errors = [e for e in errors if e["id"] not in stubs] + target.write(again)
+    retry = [e for e in errors if e.get("error") not in PERMANENT_WRITE_ERRORS]
+    if retry:
+        raise WriteNotApplied(retry)
     stats.docs_written += len(docs) - len(errors)
     stats.doc_write_failures += len(errors)
-    stats.errors += errors[:10]
+    stats.errors = (stats.errors + errors)[-ERRORS_KEPT:]
 
 
 def _checkpoint(source, target, rep_id, logs, session_id, started, seq, stats, clock):

@@ -8,9 +8,13 @@ with jitter (AWS Architecture Blog, "Exponential Backoff And Jitter": the "equal
 variant, so servers cut off together do not all come back at the same instant). As every
 session starts from the last checkpoint, a worker that returns picks up where it stopped.
 
+Only one worker replicates a store with a hub at a time (sync/lease.py); another one
+waits, saying so in its own status, and takes over when the lease is free.
+
 The clock, the sleep and the random source are parameters, so tests drive the backoff
 without waiting. The state goes to ``replication_status`` for the admin endpoint and
-``flask replicate --status``, which may run in another process.
+``flask replicate --status``, which may run in another process; the documents the hub or
+the store refused for good (doc_write_failures) go beside it, in a ``_local`` document.
 """
 
 from __future__ import annotations
@@ -27,9 +31,22 @@ from typing import Any
 
 from .couch import CouchClient, HubError, redact
 from .database import StorageError, fetch_all, write_transaction
-from .errors import StoreError
-from .replicator import CHECKPOINT_SCOPE, Replicator, pending_local, replication_id
+from .errors import NotFound, StoreError
+from .lease import Lease, lease_path
+from .replicator import (
+    CHECKPOINT_SCOPE,
+    ERRORS_KEPT,
+    Replicator,
+    WriteNotApplied,
+    pending_local,
+    replication_id,
+)
 from .store import DocumentStore
+
+# Beside each replication_status row: its write failures (a _local document, so the
+# status table's columns stay as migrated).
+FAILURES_SCOPE = "_replication_failures"
+LEASE_HELD = "another replicator holds the lease"
 
 log = logging.getLogger("hirfa.replication")
 
@@ -66,6 +83,7 @@ class ReplicationWorker:
         poll_s: float = 0.5,
         max_idle_s: float = 300.0,
         rules: dict[str, Any] | None = None,
+        lease_retry_s: float = 5.0,
     ):
         self.make_store = make_store
         self.url, self.name = url, name
@@ -92,6 +110,9 @@ class ReplicationWorker:
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
         self.status: dict[str, Any] = {}
+        self.lease = Lease(lease_path(self.store.db, self.client.safe_url))
+        self.lease_retry_s = lease_retry_s
+        self._watch_client: CouchClient | None = None
         self._save(state="starting", started_at=clock(), failures=0, pid=os.getpid())
 
     # one attempt
@@ -99,10 +120,12 @@ class ReplicationWorker:
     def step(self) -> float | None:
         """Replicate both ways once. Returns the delay before the next attempt after a
         failure, or None when caught up (then wait for changes)."""
+        if not self.lease.acquire():
+            return self._leased_elsewhere()
         self._save(state="replicating", last_attempt_at=self.clock())
         try:
             pushed, pulled = self.replicator.sync(should_stop=self._stop.is_set)
-        except (HubError, StorageError, StoreError, OSError) as exc:
+        except (HubError, StorageError, StoreError, OSError, WriteNotApplied) as exc:
             return self._failed(exc)
         except Exception as exc:  # a bug must not kill the thread silently: log, back off
             log.exception("replication failed unexpectedly")
@@ -110,6 +133,7 @@ class ReplicationWorker:
         self.failures = 0
         self._remote_since = pulled.recorded_seq
         self._pushed_seq = pushed.recorded_seq
+        self._record_write_failures(pushed, pulled)
         self._save(
             state="idle",
             last_success_at=self.clock(),
@@ -137,8 +161,50 @@ class ReplicationWorker:
             last_error_at=now,
             failures=self.failures,
             next_retry_at=now + delay,
+            pending_pull=None,  # unknown until a pull completes again
         )
         return delay
+
+    def _leased_elsewhere(self) -> float:
+        """Another worker replicates this store with this hub: wait, do not fight it.
+        Only its holder writes the shared status row; this worker's own status says why
+        it waits."""
+        holder = self.lease.holder()
+        self.status.update(
+            state="waiting_for_lease",
+            last_error=f"{LEASE_HELD}" + (f" (pid {holder})" if holder else ""),
+            last_error_at=self.clock(),
+            next_retry_at=self.clock() + self.lease_retry_s,
+            updated_at=self.clock(),
+        )
+        log.info("%s for %s; waiting", LEASE_HELD, self.client.safe_url)
+        with self._changed:
+            self._changed.notify_all()
+        return self.lease_retry_s
+
+    def _record_write_failures(self, *sessions: Any) -> None:
+        failed = [
+            {**e, "direction": direction, "at": self.clock()}
+            for direction, stats in zip(("push", "pull"), sessions, strict=True)
+            for e in stats.errors
+        ]
+        if not failed:
+            return
+        previous = self.write_failures()
+        body = {
+            "doc_write_failures": previous["doc_write_failures"]
+            + sum(s.doc_write_failures for s in sessions),
+            "write_failures": (previous["write_failures"] + failed)[-ERRORS_KEPT:],
+        }
+        try:
+            self.store.local_put(FAILURES_SCOPE, self.name, body)
+        except (StorageError, StoreError):
+            log.exception("could not record the write failures")
+        for e in failed:
+            log.warning("%s of %s refused: %s %s", e["direction"], e["id"], e["error"], e["reason"])
+
+    def write_failures(self) -> dict[str, Any]:
+        return read_write_failures(self.store, self.name)
 
     # the loop
 
@@ -165,13 +231,31 @@ class ReplicationWorker:
         self._threads.insert(0, thread)
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop the threads, release the lease and close the store; True once the threads
+        are gone. A call blocked on a stalled link would hold its thread for up to the
+        client's timeout: its socket is shut down, so the call fails at once instead, and
+        the join is bounded by ``timeout`` (default: the client's timeout plus slack)."""
         self._stop.set()
         self._wake.set()
         self._healthy.set()  # let the watcher see the stop
+        self.client.abort()
+        if self._watch_client is not None:
+            self._watch_client.abort()
+        deadline = time.monotonic() + (timeout if timeout is not None else self.client.timeout + 5)
         for thread in self._threads:
-            thread.join(timeout)
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
         self.client.close()
+        stopped = not any(
+            t.is_alive() for t in self._threads if t is not threading.current_thread()
+        )
+        if stopped:
+            self.lease.release()
+            self.store.db.close()
+        else:
+            log.warning("the replication worker did not stop within its bound")
+        return stopped
 
     @property
     def running(self) -> bool:
@@ -193,6 +277,7 @@ class ReplicationWorker:
     def _watch(self) -> None:
         """Longpoll the hub's feed while the link is up; wake the loop on a change."""
         client = CouchClient(self.url, timeout=max(30.0, 3 * self.heartbeat_ms / 1000))
+        self._watch_client = client
         try:
             while not self._stop.is_set():
                 if not self._healthy.wait(self.poll_s) or self._stop.is_set():
@@ -216,15 +301,19 @@ class ReplicationWorker:
 
     def _save(self, **changes: Any) -> None:
         self.status.update(changes, updated_at=self.clock())
-        self.status["pending_push"] = self.replicator.pending_push()
+        try:
+            self.status["pending_push"] = self.replicator.pending_push()
+        except StorageError:
+            log.exception("could not count the pending changes")
         self.status["conflicts_resolved"] = self.replicator.conflicts_resolved
         row = {"name": self.name, "remote": self.client.safe_url}
         row.update({k: v for k, v in self.status.items() if k in _COLUMNS})
-        try:
-            with write_transaction(self.store.db):
-                self.store.db["replication_status"].upsert(row, pk="name")
-        except StorageError:
-            log.exception("could not record the replication state")
+        if self.lease.held:  # the row is the lease holder's: a waiting worker keeps off it
+            try:
+                with write_transaction(self.store.db):
+                    self.store.db["replication_status"].upsert(row, pk="name")
+            except StorageError:
+                log.exception("could not record the replication state")
         with self._changed:
             self._changed.notify_all()
 
@@ -271,4 +360,18 @@ def read_status(
     status["open_conflicts"] = store.db.execute(
         "SELECT count(*) FROM replication_conflicts WHERE resolved_at IS NULL"
     ).fetchone()[0]
+    status.update(read_write_failures(store, name))
     return status
+
+
+def read_write_failures(store: DocumentStore, name: str = "hub") -> dict[str, Any]:
+    """Documents refused for good since the store first replicated (a count) and the
+    last few of them: {id, error, reason, direction, at}."""
+    try:
+        body = store.local_get(FAILURES_SCOPE, name)
+    except NotFound:
+        body = {}
+    return {
+        "doc_write_failures": body.get("doc_write_failures", 0),
+        "write_failures": body.get("write_failures", []),
+    }

@@ -136,3 +136,29 @@ def test_unresolved_conflicts_are_listed_for_their_coordinators(app, client, aut
     assert other.status_code == 200 and other.get_json() == []
     admin = client.get("/api/v1/replication/conflicts", headers=auth.headers("admin"))
     assert [c["doc_id"] for c in admin.get_json()] == ["movement:1"]
+
+
+def test_documents_refused_for_good_show_in_the_cli_and_the_endpoint(tmp_path, hub):
+    import base64
+
+    import requests
+
+    big = {"content_type": "text/plain", "data": base64.b64encode(b"x" * 500).decode()}
+    photo = {**movement(1.0), "_id": "movement:big", "_attachments": {"note.txt": big}}
+    assert requests.put(f"{hub}/movement:big", json=photo, timeout=10).status_code == 201
+    app = make_app(tmp_path, couchdb_url=hub, sync_max_attachment_bytes=100)
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["replicate", "--once"])
+    assert done.exit_code == 0, done.output
+    assert "write failures:   1 documents refused for good" in done.output
+    assert "pull movement:big: too_large" in done.output
+    assert "movement:big: too_large" in runner.invoke(args=["replicate", "--status"]).output
+    client = app.test_client()
+    body = client.get("/api/v1/replication", headers=Auth(client).headers("admin")).get_json()
+    assert body["doc_write_failures"] == 1
+    [failed] = body["write_failures"]
+    assert (failed["id"], failed["error"], failed["direction"]) == (
+        "movement:big",
+        "too_large",
+        "pull",
+    )

@@ -26,7 +26,10 @@ class ReplicationStatus(Resource):
             "`replicating`, `backing_off` (the hub is unreachable: `last_error`, `failures` "
             "and `next_retry_at` say why and until when), `stopped`, or `never_run`. "
             "`pending_push` counts local changes the hub has not had yet, counted now; it "
-            "grows while the hub is away and drops to 0 once the worker catches up."
+            "grows while the hub is away and drops to 0 once the worker catches up. "
+            "`doc_write_failures` and `write_failures` list documents the hub or this store "
+            "refused for a reason retrying will not cure (forbidden, too large): replication "
+            "went on past them, as CouchDB's does; other refusals are retried."
         ),
     )
     @ns.response(200, "The state", model(ReplicationStatusSchema))
