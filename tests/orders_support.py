@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import time
+import uuid
 
 import firebase_admin
 import pytest
@@ -66,7 +67,8 @@ def product(app, product_id: str) -> dict:
 
 
 def place(client, auth, product_id: str = "product:zerbia", key: str | None = None, **body):
-    headers = {**auth.headers("buyer"), **({"Idempotency-Key": key} if key else {})}
+    """POST /orders as the buyer, with ``key`` as Idempotency-Key (a fresh one if None)."""
+    headers = {**auth.headers("buyer"), "Idempotency-Key": key or f"test-{uuid.uuid4()}"}
     payload = {"product_id": product_id, "options": {"colour": "indigo"}, "delivery": DELIVERY}
     return client.post("/api/v1/orders", json={**payload, **body}, headers=headers)
 

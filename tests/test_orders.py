@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.orders_support import approved_product, move, place, product, rows
+from tests.orders_support import DELIVERY, approved_product, move, place, product, rows
 
 
 @pytest.fixture
@@ -58,6 +58,19 @@ def test_a_retried_placement_makes_one_order(app, client, auth, product_id):
     assert rows(app, "SELECT count(*) FROM outbox WHERE kind = 'order_placed'") == [(1,)]
     other = place(client, auth, key="retry-1", quantity=2)
     assert other.status_code == 422
+
+
+def test_placing_an_order_requires_an_idempotency_key(app, client, auth, product_id):
+    body = {"product_id": product_id, "options": {"colour": "indigo"}, "delivery": DELIVERY}
+    for headers in ({}, {"Idempotency-Key": "  "}):
+        response = client.post(
+            "/api/v1/orders", json=body, headers={**auth.headers("buyer"), **headers}
+        )
+        assert response.status_code == 428
+        error = response.get_json()["error"]
+        assert error["code"] == "idempotency_key_required"
+        assert "Idempotency-Key" in error["message"]
+    assert rows(app, "SELECT count(*) FROM docs WHERE id LIKE 'order:%'") == [(0,)]
 
 
 def test_only_buyers_place_orders(client, auth, product_id):

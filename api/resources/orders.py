@@ -10,7 +10,7 @@ from flask_restx import Resource
 from schemas.documents import ORDER_STATUSES
 from schemas.orders import OrderCreateSchema, OrderMoveSchema, OrderPageSchema, OrderSchema
 
-from ..errors import BadRequest
+from ..errors import AppError, BadRequest
 from ..rest import blueprint, dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import order_feed, orders
@@ -22,6 +22,20 @@ log = logging.getLogger("hirfa.orders")
 ns = namespace("orders", "Buyers order approved pieces; artisans answer, even offline.")
 
 PARTIES = ("buyer", "artisan", "coordinator", "admin")
+
+
+class IdempotencyKeyRequired(AppError):
+    """POST /orders without an Idempotency-Key: a retry after a lost answer would place a
+    second order, so the header is required."""
+
+    status = 428
+    code = "idempotency_key_required"
+    message = (
+        "Send an `Idempotency-Key` header: any unique string for this order (a UUID), the "
+        "same on every retry, so a retry after a lost answer does not place a second order."
+    )
+
+
 ID_PARAM = {"description": "The order's id", "example": "order:5d1f0a9e2b7c4e11"}
 
 
@@ -69,24 +83,29 @@ class Orders(Resource):
         description=(
             "Order an approved product: quantity, a choice for each of its options, delivery "
             "details and a note. The server computes the price from the product and the "
-            "chosen options; a price sent by the client is refused. Send an "
-            "`Idempotency-Key` so a retry after a lost answer returns the same order. The "
-            "artisan's phone is woken by a high-priority notification."
+            "chosen options; a price sent by the client is refused. An `Idempotency-Key` "
+            "is required (428 `idempotency_key_required` without one): a retry with the "
+            "same key after a lost answer returns the same order. The artisan's phone is "
+            "woken by a high-priority notification."
         ),
         params={
             "Idempotency-Key": {
                 "in": "header",
-                "description": "any unique string",
+                "description": "required: any unique string, the same on every retry",
                 "example": "c1a7-order-1",
+                "required": True,
             }
         },
     )
     @ns.expect(model(OrderCreateSchema), validate=False)
     @ns.response(201, "Placed", model(OrderSchema))
     @ns.response(409, "Not orderable (not approved, no price, not enough stock)")
+    @ns.response(428, "No Idempotency-Key")
     @login_required("buyer")
     def post(self):
         """Place an order"""
+        if not (request.headers.get("Idempotency-Key") or "").strip():
+            raise IdempotencyKeyRequired()
         data = load_body(OrderCreateSchema)
         app, user = hirfa(), current_user()
         store = app.store()
