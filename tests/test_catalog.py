@@ -168,3 +168,86 @@ def test_artisan_public_profile(client, publish):
     assert profile["products"] == 1 and profile["cooperative"]["id"] == "coop-taza-zerbia"
     assert "phone" not in profile
     assert client.get("/api/v1/artisans/coo_naima/profile").status_code == 404
+
+
+def test_presentation_forms_are_folded_before_the_arabic_rules():
+    from api.services.text_search import tokens
+
+    assert tokens("ﻛﺒﻴﺮﺓ") == tokens("كبيرة")
+    assert tokens("ﺓ") == tokens("ة") == ["ه"]
+
+
+def test_search_finds_a_title_typed_in_presentation_forms(client, publish):
+    pid = publish(title={"ar": "زربية كبيرة"})
+    assert ids(client.get(C, query_string={"q": "ﻛﺒﻴﺮﺓ"})) == [pid]
+    other = publish(title={"ar": "ﻛﺒﻴﺮﺓ"}, category="pottery")
+    assert set(ids(client.get(C, query_string={"q": "كبيرة"}))) == {pid, other}
+
+
+def cursor_of(value) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "relevance"])
+@pytest.mark.parametrize(
+    "value", [{}, [[], []], ["x"], [], [1], [1, 2], [True, "a"], [2**70, "a"], [-5], [None, None]]
+)
+def test_a_cursor_of_the_wrong_shape_is_400_not_500(client, publish, sort, value):
+    publish(title={"fr": "Tapis"})
+    response = client.get(C, query_string={"q": "tapis", "sort": sort, "cursor": cursor_of(value)})
+    if sort == "relevance" and value == [1]:  # the one well-formed cursor here: an offset
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["code"] == "invalid_cursor"
+
+
+def test_etag_changes_when_a_photo_becomes_ready(app, client, auth, publish):
+    from api.services import photo_docs
+
+    headers = auth.headers("artisan")
+    sha = "ef" * 32
+    client.post("/api/v1/photos", json={"id": "photo:late", "sha256": sha}, headers=headers)
+    pid = publish(title={"fr": "Tapis"}, photos=["photo:late"])
+    listing, item = client.get(C), client.get(f"{C}/{pid}")
+    assert listing.get_json()["items"][0]["thumb_url"] is None
+    with app.app_context():
+        photo_docs.mark_ready(app.extensions["hirfa"].store(), sha, 800, 600)
+    after = client.get(C, headers={"If-None-Match": listing.headers["ETag"]})
+    assert after.status_code == 200, "a stale ETag keeps the photo-less page in caches"
+    assert after.get_json()["items"][0]["thumb_url"] == f"/media/{sha}/thumb"
+    assert client.get(f"{C}/{pid}").get_json()["thumb_url"] == f"/media/{sha}/thumb"
+    assert item.get_json()["thumb_url"] is None
+
+
+def test_renamed_and_disabled_artisans(app, client, auth, publish, db):
+    from sync.database import write_transaction
+
+    pid = publish(title={"fr": "Tapis"})
+    other = publish("artisan2", title={"fr": "Panier"})
+    tag = client.get(C).headers["ETag"]
+    with write_transaction(db):
+        db.execute("UPDATE users SET display_name = 'فاطمة' WHERE id = 'art_fatima'")
+    renamed = client.get(C, headers={"If-None-Match": tag})
+    assert renamed.status_code == 200
+    names = {i["id"]: i["artisan"]["display_name"] for i in renamed.get_json()["items"]}
+    assert names[pid] == "فاطمة"
+    disabled = client.put(
+        "/api/v1/users/art_fatima/disabled", json={"disabled": True}, headers=auth.headers("admin")
+    )
+    assert disabled.status_code == 200, disabled.get_json()
+    hidden = client.get(C, headers={"If-None-Match": renamed.headers["ETag"]})
+    assert hidden.status_code == 200 and ids(hidden) == [other]
+    assert client.get(f"{C}/{pid}").status_code == 404
+    assert client.get(f"/p/{pid}").status_code == 404
+
+
+def test_if_none_match_compares_weakly_and_takes_several_tags(client, publish):
+    publish(title={"fr": "Tapis"})
+    tag = client.get(C).headers["ETag"]
+    strong = tag.removeprefix("W/")
+    for sent in (tag, strong, f'"other", {tag}', "*"):
+        assert client.get(C, headers={"If-None-Match": sent}).status_code == 304, sent
+    assert client.get(C, headers={"If-None-Match": '"other"'}).status_code == 200

@@ -233,3 +233,42 @@ def test_share_links_use_the_configured_public_url(tmp_path):
     html = page.get_data(as_text=True)
     assert f'content="https://hirfa.example.ma/p/{doc["_id"]}"' in html
     assert "evil.example" not in html
+
+
+@pytest.mark.parametrize("path", ["/catalog", "/c/coop-taza-zerbia"])
+@pytest.mark.parametrize("value", [{}, [[], []], ["x"], [None, None]])
+def test_a_cursor_of_the_wrong_shape_is_a_400_page(client, listings, path, value):
+    import base64
+    import json
+
+    listings.published(title={"fr": "Tapis"})
+    cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+    assert client.get(path, query_string={"cursor": cursor}).status_code == 400
+    assert client.get("/catalog", query_string={"q": "tapis", "cursor": cursor}).status_code == 400
+
+
+def test_pages_change_their_etag_when_a_photo_becomes_ready(app, client, listings):
+    from api.services import photo_docs
+
+    sha = "fa" * 32
+    made = client.post(
+        "/api/v1/photos", json={"id": "photo:late", "sha256": sha},
+        headers=listings.auth.headers("artisan"),
+    )  # fmt: skip
+    assert made.status_code == 201
+    pid = listings.published(title={"fr": "Tapis"}, photos=["photo:late"])
+    paths = [f"/p/{pid}", "/catalog", "/c/coop-taza-zerbia"]
+    tags = {path: client.get(path).headers["ETag"] for path in paths}
+    with app.app_context():
+        photo_docs.mark_ready(app.extensions["hirfa"].store(), sha, 800, 600)
+    for path in paths:
+        again = client.get(path, headers={"If-None-Match": tags[path]})
+        assert again.status_code == 200, path
+        assert f"/media/{sha}/" in again.get_data(as_text=True), path
+
+
+def test_pages_compare_if_none_match_weakly(client, listings):
+    pid = listings.published(title={"fr": "Tapis"})
+    tag = client.get(f"/p/{pid}").headers["ETag"]
+    for sent in (tag, tag.removeprefix("W/"), f'"x", {tag}'):
+        assert client.get(f"/p/{pid}", headers={"If-None-Match": sent}).status_code == 304

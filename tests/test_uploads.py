@@ -340,3 +340,16 @@ def test_purge_keeps_uploads_that_have_not_expired(app, client, auth):
     assert part_file(app, location).exists()
     head = client.head(location, headers={**auth.headers("artisan"), **TUS})
     assert head.status_code == 200 and head.headers["Upload-Metadata"].startswith("sha256 ")
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "99999999999999999999", "-1", "1e3", " 10"])
+def test_a_length_or_offset_that_is_not_ascii_digits_is_400(client, auth, value):
+    created = _create(client, auth.headers("artisan"), b"x", **{"Upload-Length": value})
+    assert created.status_code == 400, created.get_json()
+    assert "Upload-Length" in created.get_json()["error"]["details"]["fields"]
+    data = images.jpeg(seed=9)
+    location = _create(client, auth.headers("artisan"), data).headers["Location"]
+    headers = {**auth.headers("artisan"), **TUS, **CHUNK, "Upload-Offset": value}
+    patched = client.patch(location, headers=headers, data=data[:10])
+    assert patched.status_code == 400, patched.get_json()
+    assert "Upload-Offset" in patched.get_json()["error"]["details"]["fields"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_restx import Resource
+from werkzeug.http import unquote_etag
 
 from schemas.reviews import ArtisanProfileSchema, CatalogPageSchema, CatalogProductSchema
 from seed.taxonomy import CATEGORY_CODES, REGION_CODES
@@ -74,7 +75,8 @@ class Catalog(Resource):
         catalog.refresh(db)
         tag = catalog.etag(db, filters)
         headers = {"ETag": tag, "Cache-Control": "public, max-age=60"}
-        if request.headers.get("If-None-Match") == tag:
+        # Weak comparison, any of several tags, or * (RFC 9110 section 13.1.2).
+        if request.if_none_match.contains_weak(unquote_etag(tag)[0]):
             return "", 304, headers
         return dump(CatalogPageSchema, catalog.search(db, filters)), 200, headers
 

@@ -24,6 +24,7 @@ from .text_search import fts_query, tokens
 log = logging.getLogger(__name__)
 
 SORTS = ("newest", "price_asc", "price_desc", "relevance")
+DISABLED = "SELECT id FROM users WHERE disabled_at IS NOT NULL"
 PAGE_MAX = 60
 
 
@@ -43,6 +44,7 @@ def refresh(db: sqlite_utils.Database) -> int:
             [since],
         ).fetchall()
         if not rows:
+            _check_profiles(db)
             return seen
         with write_transaction(db):
             if _state(db, "indexed_seq") != since:  # another request indexed them
@@ -50,6 +52,11 @@ def refresh(db: sqlite_utils.Database) -> int:
             changed = False
             for doc_id, seq, deleted, body in rows:
                 doc = json.loads(body) if body else {}
+                if doc.get("type") == "photo":
+                    # Pages show a product's first ready photo, read live: a photo that
+                    # turns ready (or goes) changes them, though no product row changed.
+                    changed = changed or _has_products(db, doc.get("owner"))
+                    continue
                 listed = not deleted and doc.get("type") == "product"
                 if listed and doc.get("status") == "approved" and _indexed(db, doc_id, seq, doc):
                     changed = True
@@ -62,6 +69,40 @@ def refresh(db: sqlite_utils.Database) -> int:
             if changed:
                 db.execute("UPDATE catalog_state SET value = value + 1 WHERE key = 'version'")
         seen += len(rows)
+
+
+def _has_products(db: sqlite_utils.Database, owner: Any) -> bool:
+    return (
+        db.execute("SELECT 1 FROM catalog_products WHERE owner = ? LIMIT 1", [owner]).fetchone()
+        is not None
+    )
+
+
+def _check_profiles(db: sqlite_utils.Database) -> None:
+    """Bump the version when a public name changes or an artisan is disabled or enabled.
+
+    Those live in plain tables, not in documents, so the changes feed never shows them:
+    a fingerprint of them is kept instead. Names are read live (``_live``), so nothing is
+    re-indexed; only the ETags change. A region has a few thousand artisans: one cheap read.
+    """
+    digest = hashlib.sha256()
+    for query in (
+        "SELECT id, display_name, disabled_at IS NOT NULL FROM users "
+        "WHERE role = 'artisan' ORDER BY id",
+        "SELECT id, name_ar, name_fr FROM cooperatives ORDER BY id",
+    ):
+        for row in db.execute(query):
+            digest.update(json.dumps(list(row), ensure_ascii=False).encode() + b"\n")
+    fingerprint = int.from_bytes(digest.digest()[:7], "big")  # fits SQLite's INTEGER
+    row = db.execute("SELECT value FROM catalog_state WHERE key = 'profiles'").fetchone()
+    if row is not None and row[0] == fingerprint:
+        return
+    with write_transaction(db):
+        db.execute(
+            "INSERT OR REPLACE INTO catalog_state (key, value) VALUES ('profiles', ?)",
+            [fingerprint],
+        )
+        db.execute("UPDATE catalog_state SET value = value + 1 WHERE key = 'version'")
 
 
 def _indexed(db: sqlite_utils.Database, doc_id: str, seq: int, doc: dict[str, Any]) -> bool:
@@ -152,13 +193,44 @@ def etag(db: sqlite_utils.Database, params: dict[str, Any]) -> str:
     return 'W/"' + hashlib.sha256(raw.encode()).hexdigest()[:20] + '"'
 
 
-def _decode_cursor(cursor: str | None) -> list | None:
+class InvalidCursor(BadRequest):
+    """The cursor is not one this server gave out (or not for this sort)."""
+
+    code = "invalid_cursor"
+    message = "The cursor is not one this server gave out: start again without it."
+
+
+INT64_MAX = 2**63 - 1
+OFFSET_MAX = 10**6  # relevance pages by offset; nobody reads this far
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _decode_cursor(cursor: str | None, sort: str) -> list | None:
+    """The cursor's values, checked against the shape ``search`` gives out for ``sort``:
+    ``[offset]`` for relevance, ``[seq, id]`` for newest, ``[price or null, id]``."""
     if not cursor:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
     except ValueError as exc:
-        raise BadRequest("The cursor is not one this server gave out.") from exc
+        raise InvalidCursor() from exc
+    if sort == "relevance":
+        ok = isinstance(values, list) and len(values) == 1 and _whole(values[0], 0, OFFSET_MAX)
+    else:
+        ok = (
+            isinstance(values, list)
+            and len(values) == 2
+            and isinstance(values[1], str)
+            and (
+                _whole(values[0], -1, INT64_MAX) or (values[0] is None and sort.startswith("price"))
+            )
+        )
+    if not ok:
+        raise InvalidCursor(details={"sort": sort})
+    return values
 
 
 def _encode_cursor(values: list) -> str:
@@ -167,7 +239,9 @@ def _encode_cursor(values: list) -> str:
 
 def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]:
     """One page of the catalogue; ``filters`` are the parsed query parameters."""
-    where, params = ["1 = 1"], []
+    # A disabled artisan's products leave the catalogue with her (they stay indexed, so
+    # enabling her again brings them back).
+    where, params = [f"c.owner NOT IN ({DISABLED})"], []
     for column in ("category", "region", "cooperative"):
         if filters.get(column):
             where.append(f"c.{column} = ?")
@@ -191,7 +265,7 @@ def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]
         params.insert(0, query)
         rank = "bm25(catalog_fts)"
     limit = filters.get("limit") or 24
-    cursor = _decode_cursor(filters.get("cursor"))
+    cursor = _decode_cursor(filters.get("cursor"), sort)
     order, keyset = _ordering(sort, cursor)
     if keyset:
         where.append(keyset[0])
@@ -203,7 +277,7 @@ def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]
     offset = cursor[0] if sort == "relevance" and cursor else 0
     rows = db.execute(sql, [*params, limit + 1, offset]).fetchall()
     page, more = rows[:limit], len(rows) > limit
-    items = [_with_thumb(db, json.loads(r[3])) for r in page]
+    items = [_live(db, json.loads(r[3])) for r in page]
     next_cursor = None
     if more:
         last = page[-1]
@@ -239,6 +313,21 @@ def _ordering(sort: str, cursor: list | None) -> tuple[str, tuple[str, list] | N
     )
 
 
+def _live(db: sqlite_utils.Database, item: dict[str, Any]) -> dict[str, Any]:
+    """What may change after indexing, read now: names, and the first ready photo."""
+    artisan = db.execute(
+        "SELECT display_name FROM users WHERE id = ?", [item["artisan"]["id"]]
+    ).fetchone()
+    if artisan is not None:
+        item["artisan"]["display_name"] = artisan[0]
+    coop = db.execute(
+        "SELECT name_ar, name_fr FROM cooperatives WHERE id = ?", [item["cooperative"]["id"]]
+    ).fetchone()
+    if coop is not None:
+        item["cooperative"]["name_ar"], item["cooperative"]["name_fr"] = coop
+    return _with_thumb(db, item)
+
+
 def _with_thumb(db: sqlite_utils.Database, item: dict[str, Any]) -> dict[str, Any]:
     """The first ready photo's thumbnail (photos become ready after indexing)."""
     item["thumb_url"] = None
@@ -258,7 +347,10 @@ def _with_thumb(db: sqlite_utils.Database, item: dict[str, Any]) -> dict[str, An
 
 
 def product(db: sqlite_utils.Database, product_id: str) -> dict[str, Any]:
-    row = db.execute("SELECT data FROM catalog_products WHERE id = ?", [product_id]).fetchone()
+    row = db.execute(
+        f"SELECT data FROM catalog_products WHERE id = ? AND owner NOT IN ({DISABLED})",
+        [product_id],
+    ).fetchone()
     if row is None:
         raise NotFound("No such product in the catalogue.", details={"id": product_id})
-    return _with_thumb(db, json.loads(row[0]))
+    return _live(db, json.loads(row[0]))

@@ -1,6 +1,7 @@
 """Text normalisation for search, so a buyer finds a piece however the artisan spelled it.
 
-Arabic: diacritics (tashkeel) and tatweel are removed; the forms of alef (أ إ آ ٱ) become
+Unicode compatibility forms (Arabic presentation forms, ligatures) are folded first
+(NFKC). Arabic: diacritics (tashkeel) and tatweel are removed; the forms of alef (أ إ آ ٱ) become
 ا, ta marbuta ة becomes ه, alef maqsura ى becomes ي, hamza on waw/ya (ؤ ئ) their bare
 letter, and Persian kaf/ya (ک ی) the Arabic ones. Latin: accents removed, case folded.
 The definite article is stripped. The same functions run on the indexed text and on
@@ -34,6 +35,9 @@ _ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 
 
 def normalise(text: str) -> str:
+    # NFKC first: Arabic presentation forms (U+FB50-FDFF, U+FE70-FEFF: "ﻛﺒﻴﺮﺓ", pasted
+    # from PDFs and old keyboards) become the letters the rules below know.
+    text = unicodedata.normalize("NFKC", text)
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
     # Latin accents: decompose and drop combining marks (Arabic marks are gone already).
     decomposed = unicodedata.normalize("NFKD", text)

@@ -57,10 +57,14 @@ def check_version(header: str | None) -> None:
         )
 
 
+DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() accepts "²", int() does not
+
+
 def parse_length(header: str | None, name: str) -> int:
-    if header is None or not header.isdigit():
+    if header is None or not DIGITS.fullmatch(header):
         raise ValidationFailed(
-            f"{name} must be a non-negative integer.", details={"fields": {name: [header]}}
+            f"{name} must be a non-negative integer of at most 18 digits.",
+            details={"fields": {name: [header]}},
         )
     return int(header)
 

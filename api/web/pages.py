@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Response, g, redirect, request
+from werkzeug.http import unquote_etag
 
 from seed.taxonomy import CATEGORY_CODES
 
@@ -28,7 +29,8 @@ def home():
 def _not_modified(db, params: dict) -> tuple[str, bool]:
     """A weak ETag over the catalogue version, the query and the language."""
     tag = catalog.etag(db, {**params, "page_lang": g.lang})
-    return tag, request.headers.get("If-None-Match") == tag
+    # Weak comparison, any of several tags, or * (RFC 9110 section 13.1.2).
+    return tag, request.if_none_match.contains_weak(unquote_etag(tag)[0])
 
 
 def _public(response: Response, tag: str) -> Response:
