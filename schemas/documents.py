@@ -13,6 +13,9 @@ from seed.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
 PRODUCT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "archived")
 # What an artisan (or a coordinator editing for her) may set; the rest is the review's.
 AUTHOR_STATUSES = ("draft", "submitted", "archived")
+# Fields an approved product may change without a new review: keeping its stock up to
+# date (pieces left, in stock or made to order, production time) is not new content.
+STOCK_FIELDS = ("stock",)
 ORDER_STATUSES = (
     "placed",
     "accepted",

@@ -21,7 +21,18 @@ class DecisionSchema(Schema):
     comment = fields.String(
         validate=validate.Length(max=2000),
         load_default="",
-        metadata={"example": "صورة أوضح من فضلك / une photo plus nette"},
+        metadata={
+            "description": "required when a reason is `other`",
+            "example": "صورة أوضح من فضلك / une photo plus nette",
+        },
+    )
+    product_rev = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "the product revision you looked at (`rev` in the queue); "
+            "409 `product_changed` if the product has changed since",
+            "example": "3-1f0e...",
+        },
     )
 
 
@@ -81,6 +92,9 @@ class ReviewSchema(Schema):
 
 class QueueItemSchema(Schema):
     id = fields.String(metadata={"example": "product:9b1c2f"})
+    rev = fields.String(
+        metadata={"description": "send it back as `product_rev`", "example": "3-1f0e..."}
+    )
     title = fields.Nested(Localised)
     category = fields.String(metadata={"example": "carpets"})
     owner = fields.String(metadata={"example": "art_fatima"})

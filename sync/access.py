@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from marshmallow import ValidationError
 
 from api.services.order_states import check_write as check_order_write
-from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS
+from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
 
 from .errors import Forbidden
 
@@ -21,6 +21,9 @@ PUBLIC = "public"
 REVIEW_PREFIX = "review:"
 # The fields channels_for reads: whoever holds them decides who sees the document.
 ROUTING_FIELDS = frozenset({"type", "owner", "cooperative", "artisan", "buyer", "status"})
+# What an approved listing may change and stay approved: keeping stock is not content.
+_UNREVIEWED_OK = frozenset({*STOCK_FIELDS, "status", "updated_at"})
+BACK_TO_REVIEW = "editing an approved listing sends it back for review: set status to submitted"
 
 # Built once: constructing a marshmallow schema costs more than validating with it.
 _SCHEMAS = {kind: schema_cls() for kind, schema_cls in DOCUMENT_SCHEMAS.items()}
@@ -74,6 +77,12 @@ def _immutable(old: dict | None, new: dict, *names: str) -> None:
     for name in names:
         if old.get(name) != new.get(name):
             raise Forbidden(f"{name} cannot be changed once set")
+
+
+def content_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether ``new`` changes a product's reviewed content (anything but its stock)."""
+    names = {k for k in (*old, *new) if not k.startswith("_")} - _UNREVIEWED_OK
+    return any(old.get(name) != new.get(name) for name in names)
 
 
 def _may_author(user: Reader, body: dict, directory: Directory) -> None:
@@ -143,12 +152,7 @@ def _check_writer(user: Reader, old: dict | None, new: dict, directory: Director
         _immutable(old, new, "owner", "cooperative", "created_at")
         _may_author(user, new, directory)
         if kind == "product":
-            status = new.get("status")
-            unchanged = old is not None and old.get("status") == status
-            if not unchanged and status not in AUTHOR_STATUSES:
-                raise Forbidden(
-                    f"status {status!r} is set by the cooperative's review, not by the listing"
-                )
+            _check_product(user, old, new)
         if kind == "photo":
             _immutable(old, new, "sha256")
             unchanged = old is not None and old.get("status") == new.get("status")
@@ -169,15 +173,37 @@ def _check_writer(user: Reader, old: dict | None, new: dict, directory: Director
     raise Forbidden(f"unknown document type {kind!r}")
 
 
-def make_check(user: Reader, directory: Directory):
-    """The store's ``check`` callback for this user's writes."""
+def _check_product(user: Reader, old: dict | None, new: dict) -> None:
+    status = new.get("status")
+    unchanged = old is not None and old.get("status") == status
+    if not unchanged and status not in AUTHOR_STATUSES:
+        raise Forbidden(f"status {status!r} is set by the cooperative's review, not by the listing")
+    # The server cannot rewrite a phone's revision, so it refuses it: the phone resends it
+    # as submitted, and the listing leaves the catalogue until a coordinator approves it.
+    if old is not None and status == "approved" and content_changed(old, new):
+        raise Forbidden(BACK_TO_REVIEW)
+    # Who listed it is the writer's own id (a coordinator listing for an artisan: hers),
+    # as products.create sets it over REST; then it stays.
+    if old is None:
+        if new.get("listed_by") not in (None, user.id):
+            raise Forbidden("listed_by must be your own user id")
+    else:
+        _immutable(old, new, "listed_by")
+
+
+def make_check(user: Reader, directory: Directory, *, reviews: bool = False):
+    """The store's ``check`` callback for this user's writes. Review documents are only
+    written by the review workflow (``reviews=True``, api/services/reviews.decide): a
+    client writing one could invent a decision or a history the product never had."""
 
     def check(doc_id: str, old: dict | None, new: dict) -> None:
+        kind = new.get("type") or (old or {}).get("type")
         # review:<product> is where the review workflow writes; nothing else may sit there.
-        if doc_id.startswith(REVIEW_PREFIX) and (
-            new.get("type") or (old or {}).get("type")
-        ) not in ("review", None):
+        if doc_id.startswith(REVIEW_PREFIX) and kind not in ("review", None):
             raise Forbidden(f"ids starting with {REVIEW_PREFIX!r} are for reviews")
+        is_review = "review" in (new.get("type"), (old or {}).get("type"))
+        if is_review and not reviews and user.role != "admin":
+            raise Forbidden("reviews are written by deciding: POST /api/v1/reviews/{product_id}")
         validate(user, old, new, directory)
 
     return check

@@ -230,3 +230,70 @@ def test_an_upload_turns_the_waiting_photo_ready(client, auth):
     assert ready["status"] == "ready" and ready["thumb_url"] == f"/media/{sha}/thumb"
     synced = client.get("/sync/hirfa/photo:up", headers=headers).get_json()
     assert synced["width"] == 800 and synced["height"] == 600
+
+
+def approved(client, auth, **extra) -> dict:
+    headers = auth.headers("artisan")
+    product = create(client, headers, status="submitted", **extra)
+    decided = client.post(
+        f"/api/v1/reviews/{product['id']}",
+        json={"decision": "approve"},
+        headers=auth.headers("coordinator"),
+    )
+    assert decided.status_code == 200, decided.get_json()
+    return client.get(f"{P}/{product['id']}", headers=headers).get_json()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": {"fr": "Autre chose"}},
+        {"description": {"fr": "Nouveau texte"}},
+        {"price_centimes": 1},
+        {"photos": ["photo:other"]},
+        {"category": "pottery"},
+        {"options": []},
+    ],
+)
+def test_editing_an_approved_product_sends_it_back_for_review(client, auth, change):
+    product = approved(client, auth)
+    headers = auth.headers("artisan")
+    edited = client.patch(
+        f"{P}/{product['id']}", json=change, headers={**headers, "If-Match": product["rev"]}
+    )
+    assert edited.status_code == 200, edited.get_json()
+    assert edited.get_json()["status"] == "submitted"
+    assert client.get(f"/api/v1/catalog/{product['id']}").status_code == 404
+
+
+def test_stock_changes_keep_an_approved_product_in_the_catalogue(client, auth):
+    product = approved(client, auth)
+    headers = auth.headers("artisan")
+    edited = client.patch(
+        f"{P}/{product['id']}",
+        json={"stock": {"mode": "in_stock", "quantity": 3}},
+        headers={**headers, "If-Match": product["rev"]},
+    )
+    assert edited.status_code == 200, edited.get_json()
+    assert edited.get_json()["status"] == "approved"
+    assert client.get(f"/api/v1/catalog/{product['id']}").status_code == 200
+
+
+def test_deleted_lists_product_ids_only(client, auth):
+    headers = auth.headers("artisan")
+    product = create(client, headers)
+    movement = {
+        "type": "material_movement",
+        "owner": "art_fatima",
+        "cooperative": "coop-taza-zerbia",
+        "material": "wool",
+        "quantity": 2.0,
+        "unit": "kg",
+    }
+    rev = client.put("/sync/hirfa/mm-1", json=movement, headers=headers).get_json()["rev"]
+    assert client.delete(f"/sync/hirfa/mm-1?rev={rev}", headers=headers).status_code == 201
+    bare = client.put(f"/sync/hirfa/{product['id']}", headers=headers,
+                      json={"_rev": product["rev"], "_deleted": True})  # fmt: skip
+    assert bare.status_code == 201, bare.get_json()
+    page = client.get(P, headers=headers).get_json()
+    assert page["deleted"] == [product["id"]]

@@ -178,3 +178,36 @@ def test_the_queue_pages_oldest_first(client, listings, reviewer):
     assert len(next_url) == 1
     rest = client.get(next_url[0]).get_data(as_text=True)
     assert [pid for pid in made if f'data-id="{pid}"' in rest] == made[10:]
+
+
+@pytest.mark.parametrize("offset", ["²", "99999999999999999999", "-1", "abc"])
+def test_an_odd_offset_shows_the_first_page(client, listings, reviewer, offset):
+    pid = listings.product(title={"fr": "Tapis"})
+    reviewer.sign_in("coordinator")
+    response = client.get("/review", query_string={"offset": offset})
+    assert response.status_code == 200
+    assert f'data-id="{pid}"' in response.get_data(as_text=True)
+
+
+def test_a_decision_on_a_revision_since_replaced_is_refused(client, listings, reviewer):
+    pid = listings.product(title={"fr": "Tapis"})
+    reviewer.sign_in("coordinator")
+    shown = page(client.get("/review")).hidden
+    assert shown["product_rev"].startswith("1-")
+    headers = listings.auth.headers("artisan")
+    current = client.get(f"/api/v1/products/{pid}", headers=headers).get_json()
+    edited = client.patch(
+        f"/api/v1/products/{pid}",
+        json={"price_centimes": 1},
+        headers={**headers, "If-Match": current["rev"]},
+    )
+    assert edited.status_code == 200
+    form = {"csrf": shown["csrf"], "product_id": pid, "product_rev": shown["product_rev"]}
+    decided = client.post("/review/decide", data={**form, "decision": "approve"})
+    assert decided.status_code == 303
+    assert listings.status(pid) == "submitted"  # not approved unseen
+    assert 'class="flash error"' in client.get("/review?lang=en").get_data(as_text=True)
+    fresh = page(client.get("/review")).hidden["product_rev"]
+    assert fresh == edited.get_json()["rev"]
+    client.post("/review/decide", data={**form, "product_rev": fresh, "decision": "approve"})
+    assert listings.status(pid) == "approved"

@@ -170,3 +170,135 @@ def test_unknown_reason_code_is_refused(client, auth):
         json={"decision": "reject", "reason_codes": ["ugly"]},
     )
     assert response.status_code == 400
+
+
+def queue_ids(client, auth) -> list[str]:
+    response = client.get(f"{R}/queue", headers=auth.headers("coordinator"))
+    assert response.status_code == 200, response.get_json()
+    return [i["id"] for i in response.get_json()["items"]]
+
+
+def test_the_queue_orders_by_when_the_server_saw_the_submission(client, auth):
+    first = submitted(client, auth)
+    second = submitted(client, auth, "artisan2")
+    # A phone's clock (or a forgery) does not jump the queue.
+    headers = auth.headers("artisan")
+    early = {
+        "type": "product",
+        "owner": "art_fatima",
+        "cooperative": "coop-taza-zerbia",
+        **RUG,
+        "status": "submitted",
+        "updated_at": "0000",
+        "created_at": "0000",
+    }
+    assert client.put("/sync/hirfa/p-early", json=early, headers=headers).status_code == 201
+    assert queue_ids(client, auth) == [first["id"], second["id"], "p-early"]
+    # Editing a waiting product keeps its place.
+    edited = client.patch(
+        f"{P}/{first['id']}",
+        json={"price_centimes": 1},
+        headers={**headers, "If-Match": first["rev"]},
+    )
+    assert edited.status_code == 200 and edited.get_json()["status"] == "submitted"
+    assert queue_ids(client, auth) == [first["id"], second["id"], "p-early"]
+    # Sent back and submitted again: to the back.
+    coordinator = auth.headers("coordinator")
+    asked = client.post(
+        f"{R}/{first['id']}",
+        json={"decision": "request_changes", "reason_codes": ["photo_blurry"]},
+        headers=coordinator,
+    )
+    assert asked.status_code == 200
+    current = client.get(f"{P}/{first['id']}", headers=headers).get_json()
+    client.patch(
+        f"{P}/{first['id']}", json={"status": "submitted"},
+        headers={**headers, "If-Match": current["rev"]},
+    )  # fmt: skip
+    assert queue_ids(client, auth) == [second["id"], "p-early", first["id"]]
+
+
+def test_a_decision_names_the_revision_it_was_made_on(client, auth):
+    product = submitted(client, auth)
+    queue = client.get(f"{R}/queue", headers=auth.headers("coordinator")).get_json()
+    assert queue["items"][0]["rev"] == product["rev"]
+    headers = auth.headers("artisan")
+    edited = client.patch(
+        f"{P}/{product['id']}", json={"price_centimes": 1},
+        headers={**headers, "If-Match": product["rev"]},
+    ).get_json()  # fmt: skip
+    coordinator = auth.headers("coordinator")
+    stale = client.post(
+        f"{R}/{product['id']}",
+        json={"decision": "approve", "product_rev": product["rev"]},
+        headers=coordinator,
+    )
+    assert stale.status_code == 409
+    error = stale.get_json()["error"]
+    assert error["code"] == "product_changed" and error["details"]["rev"] == edited["rev"]
+    batch = client.post(
+        f"{R}/batch",
+        json={"decisions": [{"product_id": product["id"], "decision": "approve",
+                             "product_rev": product["rev"]}]},
+        headers=coordinator,
+    ).get_json()  # fmt: skip
+    assert batch["results"][0]["ok"] is False
+    assert batch["results"][0]["error"]["code"] == "product_changed"
+    fresh = client.post(
+        f"{R}/{product['id']}",
+        json={"decision": "approve", "product_rev": edited["rev"]},
+        headers=coordinator,
+    )
+    assert fresh.status_code == 200
+    assert fresh.get_json()["history"][-1]["product_rev"] == edited["rev"]
+
+
+def test_the_reason_other_needs_a_comment(client, auth):
+    product = submitted(client, auth)
+    url, coordinator = f"{R}/{product['id']}", auth.headers("coordinator")
+    for comment in ("", "   "):
+        bare = client.post(
+            url,
+            json={"decision": "request_changes", "reason_codes": ["other"], "comment": comment},
+            headers=coordinator,
+        )
+        assert bare.status_code == 400
+        assert "comment" in bare.get_json()["error"]["details"]["fields"]
+    said = client.post(
+        url,
+        json={"decision": "request_changes", "reason_codes": ["other"], "comment": "الخيوط"},
+        headers=coordinator,
+    )
+    assert said.status_code == 200
+
+
+def test_a_store_refusal_in_a_batch_is_that_items_result(client, auth):
+    # A product whose artisan is not of its cooperative (say, an old server's data): the
+    # store's check refuses the review document, and only that decision fails.
+    stray = {
+        "type": "product",
+        "owner": "art_zahra",
+        "cooperative": "coop-taza-zerbia",
+        **RUG,
+        "status": "submitted",
+    }
+    put = client.put("/sync/hirfa/p-stray", json=stray, headers=auth.headers("admin"))
+    assert put.status_code == 201
+    a, b = submitted(client, auth), submitted(client, auth, "artisan2")
+    response = client.post(
+        f"{R}/batch",
+        headers=auth.headers("coordinator"),
+        json={
+            "decisions": [
+                {"product_id": a["id"], "decision": "approve"},
+                {"product_id": "p-stray", "decision": "approve"},
+                {"product_id": b["id"], "decision": "approve"},
+            ]
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["results"]
+    assert [r["ok"] for r in results] == [True, False, True]
+    assert results[1]["error"]["code"] == "forbidden"
+    stray_now = client.get("/sync/hirfa/p-stray", headers=auth.headers("admin")).get_json()
+    assert stray_now["status"] == "submitted"  # nothing half-done

@@ -183,22 +183,40 @@ def test_coordinator_writes_for_her_artisans_only(client, auth):
     assert lie.status_code == 403 and "artisan of this cooperative" in lie.get_json()["reason"]
 
 
-def test_reviews_are_written_by_the_cooperatives_coordinators_only(client, auth):
+def test_reviews_are_written_by_deciding_never_through_sync(client, auth, docs):
     review = {
         "type": "review",
         "product_id": "p-fatima",
         "artisan": "art_fatima",
         "cooperative": "coop-taza-zerbia",
         "decision": "approve",
+        "history": [{"decision": "approve", "by": "coo_naima"}],
     }
-    assert client.put(f"{DB}/r-1", json=review, headers=auth.headers("artisan")).status_code == 403
-    assert (
-        client.put(f"{DB}/r-1", json=review, headers=auth.headers("coordinator2")).status_code
-        == 403
+    for who in ("artisan", "coordinator2", "coordinator"):
+        for doc_id in ("r-1", "review:p-fatima"):
+            put = client.put(f"{DB}/{doc_id}", json=review, headers=auth.headers(who))
+            assert put.status_code == 403, (who, doc_id)
+    assert "POST /api/v1/reviews" in put.get_json()["reason"]
+    # The review workflow itself still writes it, and a coordinator cannot then edit it.
+    coordinator = auth.headers("coordinator")
+    submitted = client.put(
+        f"{DB}/p-fatima",
+        json={**product("art_fatima", "coop-taza-zerbia"), "status": "submitted",
+              "_rev": docs["p-fatima"]},
+        headers=coordinator,
+    )  # fmt: skip
+    assert submitted.status_code == 201, submitted.get_json()
+    decided = client.post(
+        "/api/v1/reviews/p-fatima", json={"decision": "approve"}, headers=coordinator
     )
-    assert (
-        client.put(f"{DB}/r-1", json=review, headers=auth.headers("coordinator")).status_code == 201
+    assert decided.status_code == 200, decided.get_json()
+    written = client.get(f"{DB}/review:p-fatima", headers=coordinator).get_json()
+    edited = client.put(
+        f"{DB}/review:p-fatima", json={**written, "history": []}, headers=coordinator
     )
+    assert edited.status_code == 403
+    gone = client.delete(f"{DB}/review:p-fatima?rev={written['_rev']}", headers=coordinator)
+    assert gone.status_code == 403
 
 
 def test_local_checkpoints_are_per_user(client, auth):
@@ -237,3 +255,58 @@ def test_unknown_database_and_route_speak_couchdb(client, auth):
     assert client.get("/sync/other", headers=headers).get_json()["error"] == "not_found"
     response = client.open(f"{DB}/_changes", method="PATCH", headers=headers)
     assert response.status_code == 405 and set(response.get_json()) == {"error", "reason"}
+
+
+def approved_via_sync(client, auth, doc_id="p-pub", **extra) -> dict:
+    """A product the artisan submitted through /sync and her coordinator approved."""
+    headers = auth.headers("artisan")
+    body = product("art_fatima", "coop-taza-zerbia", status="submitted", **extra)
+    assert client.put(f"{DB}/{doc_id}", json=body, headers=headers).status_code == 201
+    decided = client.post(
+        f"/api/v1/reviews/{doc_id}",
+        json={"decision": "approve"},
+        headers=auth.headers("coordinator"),
+    )
+    assert decided.status_code == 200, decided.get_json()
+    return client.get(f"{DB}/{doc_id}", headers=headers).get_json()
+
+
+def test_editing_an_approved_listing_through_sync_must_resubmit_it(client, auth):
+    doc = approved_via_sync(client, auth, stock={"mode": "in_stock", "quantity": 2})
+    headers = auth.headers("artisan")
+    for change in ({"title": {"ar": "شيء آخر"}}, {"price_centimes": 1}, {"new_field": 1}):
+        edited = client.put(f"{DB}/p-pub", json={**doc, **change}, headers=headers)
+        assert edited.status_code == 403, change
+        assert "set status to submitted" in edited.get_json()["reason"]
+    assert client.get("/api/v1/catalog/p-pub").status_code == 200
+    stock = {"mode": "in_stock", "quantity": 1}
+    kept = client.put(f"{DB}/p-pub", json={**doc, "stock": stock}, headers=headers)
+    assert kept.status_code == 201, kept.get_json()
+    doc = {**doc, "stock": stock, "_rev": kept.get_json()["rev"]}
+    again = client.put(
+        f"{DB}/p-pub",
+        json={**doc, "title": {"ar": "شيء آخر"}, "status": "submitted"},
+        headers=headers,
+    )
+    assert again.status_code == 201, again.get_json()
+    assert client.get("/api/v1/catalog/p-pub").status_code == 404
+
+
+def test_listed_by_is_the_writer_and_never_changes(client, auth):
+    headers = auth.headers("artisan")
+    forged = client.put(
+        f"{DB}/p-lb", json=product("art_fatima", "coop-taza-zerbia", listed_by="coo_naima"),
+        headers=headers,
+    )  # fmt: skip
+    assert forged.status_code == 403 and "listed_by" in forged.get_json()["reason"]
+    body = product("art_fatima", "coop-taza-zerbia", listed_by="art_fatima")
+    rev = client.put(f"{DB}/p-lb", json=body, headers=headers).get_json()["rev"]
+    moved = client.put(
+        f"{DB}/p-lb", json={**body, "_rev": rev, "listed_by": "coo_naima"}, headers=headers
+    )
+    assert moved.status_code == 403 and "listed_by" in moved.get_json()["reason"]
+    by_coordinator = client.put(
+        f"{DB}/p-lb", json={**body, "_rev": rev, "listed_by": "coo_naima"},
+        headers=auth.headers("coordinator"),
+    )  # fmt: skip
+    assert by_coordinator.status_code == 403

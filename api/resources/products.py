@@ -116,7 +116,9 @@ class Product(Resource):
         description=(
             "Change some fields. `If-Match` must carry the revision you edited: a stale one "
             "gets 412 with the current product in `details.current`, so nothing is "
-            "overwritten blindly. Only the review moves a product past `submitted`."
+            "overwritten blindly. Only the review moves a product past `submitted`. "
+            "Editing an approved product's content sends it back to `submitted` (out of the "
+            "catalogue until approved again); a change to `stock` alone keeps it approved."
         ),
         params={
             "If-Match": {

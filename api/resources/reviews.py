@@ -99,7 +99,8 @@ class Review(Resource):
         description=(
             "Decide on a submitted product. The product moves to approved, "
             "changes_requested or rejected; the artisan's phone learns it through sync and "
-            "a push notification. 409 when the product is not submitted."
+            "a push notification. 409 when the product is not submitted, or (`product_changed`) "
+            "when `product_rev` is given and the product has a newer revision."
         ),
     )
     @ns.expect(model(DecisionSchema), validate=False)
@@ -117,5 +118,6 @@ class Review(Resource):
             data["decision"],
             data["reason_codes"],
             data["comment"],
+            data.get("product_rev"),
         )
         return dump(ReviewSchema, review)

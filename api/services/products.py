@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.access import make_check, user_channels
+from sync.access import content_changed, make_check, user_channels
 from sync.errors import Conflict as StoreConflict
 from sync.errors import NotFound as StoreNotFound
 from sync.store import DocumentStore
@@ -97,6 +97,10 @@ def update(
     rev = _check_revision(current, if_match)
     body = {k: v for k, v in current.items() if not k.startswith("_")}
     body.update(changes)
+    if body.get("status") == "approved" and content_changed(current, body):
+        # New content has not been reviewed: the listing leaves the catalogue until a
+        # coordinator approves it again. Only its stock may change in place.
+        body["status"] = "submitted"
     body["updated_at"] = now_iso()
     try:
         store.put(
@@ -140,7 +144,8 @@ def list_mine(
             cursor = entry["seq"]
             doc = entry.get("doc") or {}
             if entry.get("deleted") or "removed" in entry:
-                deleted.append(entry["id"])
+                if _was_product(store, entry["id"]):
+                    deleted.append(entry["id"])
             elif doc.get("type") == "product" and _matches(doc, status, category):
                 items.append(doc)
             if len(items) + len(deleted) >= limit:
@@ -148,6 +153,19 @@ def list_mine(
                 return _page(store, items, deleted, cursor, more)
         if not page["pending"]:
             return _page(store, items, deleted, max(cursor, page["last_seq"]), False)
+
+
+def _was_product(store: DocumentStore, doc_id: str) -> bool:
+    """Whether a deleted or removed document was a product (``type`` never changes, and a
+    bare tombstone has none: any revision tells)."""
+    return (
+        store.db.execute(
+            "SELECT 1 FROM revs WHERE doc_id = ? AND json_extract(body, '$.type') = 'product' "
+            "LIMIT 1",
+            [doc_id],
+        ).fetchone()
+        is not None
+    )
 
 
 def _page(store, items, deleted, cursor: int, more: bool) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from schemas.documents import REASON_CODES
 from sync.access import make_check
 from sync.database import write_transaction
 from sync.errors import NotFound as StoreNotFound
+from sync.errors import StoreError
+from sync.migrations import run_script
 from sync.store import DocumentStore
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
@@ -20,6 +22,61 @@ from .directory import artisan_cooperative
 from .products import now_iso
 
 DECISIONS = {"approve": "approved", "request_changes": "changes_requested", "reject": "rejected"}
+
+
+class ProductChanged(Conflict):
+    """The product has a newer revision than the one the coordinator decided on."""
+
+    code = "product_changed"
+    message = "The product changed since you opened it: look at it again, then decide."
+
+
+# The queue's order is the store sequence at which each product entered `submitted`, kept
+# by the server: a phone's `updated_at` is the phone's clock (or a forgery: "0000"), and
+# the winner's seq moves with every edit. ``_follow`` reads the changes feed from a
+# checkpoint, like the catalogue index: a product seen submitted gets the seq it was first
+# seen at and keeps it through edits while submitted; seen in any other state, it is
+# forgotten, so the next submission queues at the back. (Created here, idempotently,
+# rather than in sync/migrations.py, which this module does not own.)
+_QUEUE_TABLES = """
+CREATE TABLE IF NOT EXISTS review_submissions (
+    product_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS review_submissions_seq ON review_submissions(seq);
+CREATE TABLE IF NOT EXISTS review_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO review_feed (key, value) VALUES ('seq', 0);
+"""
+
+
+def _follow(db) -> None:
+    """Bring ``review_submissions`` up to date with the store."""
+    if not _queue_followed(db):
+        with write_transaction(db):
+            run_script(db, _QUEUE_TABLES)
+    while True:
+        since = db.execute("SELECT value FROM review_feed WHERE key = 'seq'").fetchone()[0]
+        rows = db.execute(
+            "SELECT d.id, d.seq, d.deleted, json_extract(r.body, '$.type'), "
+            "json_extract(r.body, '$.status') FROM docs d "
+            "LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
+            "WHERE d.seq > ? ORDER BY d.seq LIMIT 500",
+            [since],
+        ).fetchall()
+        if not rows:
+            return
+        with write_transaction(db):
+            if db.execute("SELECT value FROM review_feed WHERE key = 'seq'").fetchone()[0] != since:
+                continue  # another request followed them
+            for doc_id, seq, deleted, kind, status in rows:
+                if not deleted and kind == "product" and status == "submitted":
+                    db.execute(
+                        "INSERT OR IGNORE INTO review_submissions (product_id, seq) VALUES (?, ?)",
+                        [doc_id, seq],
+                    )
+                else:
+                    db.execute("DELETE FROM review_submissions WHERE product_id = ?", [doc_id])
+            db.execute("UPDATE review_feed SET value = ? WHERE key = 'seq'", [rows[-1][1]])
 
 
 def review_id(product_id: str) -> str:
@@ -35,6 +92,7 @@ def _coordinated(user: User, cooperative: str | None) -> None:
 
 def queue(store: DocumentStore, user: User, filters: dict[str, Any]) -> dict[str, Any]:
     """Submitted products of the coordinator's cooperatives, waiting longest first."""
+    _follow(store.db)
     coops = list(user.cooperative_ids) if user.role == "coordinator" else None
     if filters.get("cooperative"):
         if coops is not None and filters["cooperative"] not in coops:
@@ -62,14 +120,14 @@ def queue(store: DocumentStore, user: User, filters: dict[str, Any]) -> dict[str
     if filters.get("category"):
         extra, extra_params = " AND json_extract(r.body, '$.category') = ?", [filters["category"]]
     rows = store.db.execute(
-        "SELECT d.id, r.body"
-        + base
+        "SELECT d.id, d.winner, r.body"
+        + base.replace(" WHERE ", " LEFT JOIN review_submissions s ON s.product_id = d.id WHERE ")
         + where_submitted
         + extra
-        + " ORDER BY json_extract(r.body, '$.updated_at'), d.seq LIMIT ? OFFSET ?",
+        + " ORDER BY coalesce(s.seq, d.seq), d.seq LIMIT ? OFFSET ?",
         [*params, *extra_params, filters.get("limit", 50), filters.get("offset", 0)],
     ).fetchall()
-    items = [{"id": doc_id, **json.loads(body)} for doc_id, body in rows]
+    items = [{**json.loads(body), "id": doc_id, "rev": rev} for doc_id, rev, body in rows]
     return {"items": items, "counts": counts}
 
 
@@ -93,8 +151,10 @@ def decide(
     decision: str,
     reason_codes: list[str] | None = None,
     comment: str | None = None,
+    product_rev: str | None = None,
 ) -> dict[str, Any]:
-    """Record a decision and move the product; 409 unless the product is submitted."""
+    """Record a decision and move the product; 409 unless the product is submitted (and,
+    when ``product_rev`` is given, still at the revision the coordinator looked at)."""
     if decision not in DECISIONS:
         raise BadRequest(f"Unknown decision {decision!r}.", details={"allowed": list(DECISIONS)})
     reason_codes = list(dict.fromkeys(reason_codes or []))
@@ -107,6 +167,11 @@ def decide(
         raise BadRequest(
             "Say what to change: give at least one reason code.",
             details={"fields": {"reason_codes": ["Required to request changes."]}},
+        )
+    if "other" in reason_codes and not (comment or "").strip():
+        raise BadRequest(
+            "Say what the other reason is: write a comment.",
+            details={"fields": {"comment": ["Required when the reason is `other`."]}},
         )
     with write_transaction(store.db):
         try:
@@ -121,6 +186,8 @@ def decide(
                 f"Only a submitted product can be decided on; this one is {product.get('status')}.",
                 details={"status": product.get("status"), "rev": product["_rev"]},
             )
+        if product_rev and product_rev != product["_rev"]:
+            raise ProductChanged(details={"rev": product["_rev"], "product_rev": product_rev})
         at = now_iso()
         entry = {
             "decision": decision,
@@ -134,8 +201,18 @@ def decide(
         product["status"] = DECISIONS[decision]
         product["updated_at"] = at
         store.put(product)  # the server's own move of the status: no client rule applies
+        if _queue_followed(store.db):
+            # Decided: a later resubmission queues at the back, even if the follower
+            # only sees it submitted again.
+            store.db.execute("DELETE FROM review_submissions WHERE product_id = ?", [product_id])
         _notify(store, product, entry)
     return review
+
+
+def _queue_followed(db) -> bool:
+    return (
+        db.execute("SELECT 1 FROM sqlite_master WHERE name = 'review_feed'").fetchone() is not None
+    )
 
 
 def _write_review(store: DocumentStore, user: User, product: dict, entry: dict) -> dict:
@@ -166,7 +243,7 @@ def _write_review(store: DocumentStore, user: User, product: dict, entry: dict) 
     check = (
         None
         if user.role == "admin"
-        else make_check(user, lambda a: artisan_cooperative(store.db, a))
+        else make_check(user, lambda a: artisan_cooperative(store.db, a), reviews=True)
     )
     store.put(review, check=check)
     return store.get_doc(rid)
@@ -204,16 +281,21 @@ def decide_many(store: DocumentStore, user: User, decisions: list[dict]) -> list
                 item["decision"],
                 item.get("reason_codes"),
                 item.get("comment"),
+                item.get("product_rev"),
             )
             results.append(
                 {"product_id": item["product_id"], "ok": True, "review_rev": review["_rev"]}
             )
         except (BadRequest, Conflict, Forbidden, NotFound) as exc:
-            results.append(
-                {
-                    "product_id": item["product_id"],
-                    "ok": False,
-                    "error": {"code": exc.code, "message": exc.message},
-                }
-            )
+            results.append(_failed(item, exc.code, exc.message))
+        except StoreError as exc:  # e.g. the store's check refused the write: this item only
+            results.append(_failed(item, exc.error, exc.reason))
     return results
+
+
+def _failed(item: dict, code: str, message: str) -> dict:
+    return {
+        "product_id": item["product_id"],
+        "ok": False,
+        "error": {"code": code, "message": message},
+    }

@@ -11,6 +11,7 @@ token pattern, OWASP CSRF cheat sheet); SameSite=Lax alone leaves older browsers
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from urllib.parse import urlencode
 
@@ -126,7 +127,8 @@ def review_page():
         return error_page(403, "not_coordinator")
     category = request.args.get("category") or None
     offset = request.args.get("offset", "0")
-    offset = int(offset) if offset.isdigit() else 0
+    # ASCII digits only ("²".isdigit() is true), and a bound SQLite's OFFSET can take.
+    offset = int(offset) if re.fullmatch(r"[0-9]{1,6}", offset) else 0
     page = _queue_items(hirfa().store(), user, category, offset)
     more = {"category": category or "", "offset": offset + QUEUE_LIMIT}
     return render(
@@ -194,14 +196,17 @@ def decide():
             decision,
             reasons_,
             request.form.get("comment", "").strip()[:2000],
+            request.form.get("product_rev") or None,
         )
         session["flash"] = {"kind": "ok", "key": f"done_{decision}"}
+    except reviews.ProductChanged:  # edited since the page was shown: look again
+        session["flash"] = {"kind": "error", "key": "form_expired"}
     except Conflict:
         session["flash"] = {"kind": "error", "key": "not_submitted"}
     except (Forbidden, NotFound):
         session["flash"] = {"kind": "error", "key": "forbidden"}
     except BadRequest:
-        key = "need_reason" if decision == "request_changes" else "bad_request"
+        key = "need_reason" if decision == "request_changes" and not reasons_ else "bad_request"
         session["flash"] = {"kind": "error", "key": key}
     return redirect(COOKIE_PATH, 303)
 
