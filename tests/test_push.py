@@ -3,7 +3,10 @@ tokens, a crash between commit and send, rollbacks, languages, batching."""
 
 from __future__ import annotations
 
+import collections
 import logging
+import threading
+import time
 
 import pytest
 
@@ -231,7 +234,7 @@ def test_an_expired_notification_is_not_sent(push):  # noqa: F811
 
 def test_batches_of_at_most_the_batch_size(push):  # noqa: F811
     app, client, auth, dispatcher, clock, fake = push
-    dispatcher.policy = Policy(batch_size=500, claim_rows=2000)
+    dispatcher.policy = Policy(batch_size=500)
     db = app.extensions["hirfa"].open_db()
     with write_transaction(db):
         for n in range(1200):
@@ -278,3 +281,97 @@ def test_console_transport_without_credentials(app, client, auth, caplog):
     with caplog.at_level(logging.INFO, logger="hirfa.push"):
         assert dispatcher.run_until_idle().counts["sent"] == 1
     assert "New order" in caplog.text and "tok-console"[:12] in caplog.text
+
+
+class SlowTransport:
+    """The real FCM transport, but each batch takes ``seconds`` on the shared clock (and
+    a little real time, so the other dispatcher's thread runs meanwhile)."""
+
+    def __init__(self, inner, clock, seconds):
+        self.inner, self.clock, self.seconds = inner, clock, seconds
+        self.name = inner.name
+
+    def send_each(self, messages):
+        self.clock.advance(self.seconds)
+        time.sleep(0.02)
+        return self.inner.send_each(messages)
+
+
+def _queue(app, rows_count: int, devices: int = 1) -> None:
+    db = app.extensions["hirfa"].open_db()
+    with write_transaction(db):
+        for n in range(devices):
+            db.execute(
+                "INSERT INTO devices (token, user_id, platform, created_at, updated_at) "
+                "VALUES (?, 'art_fatima', 'android', 0, 0)",
+                [f"tok-{n:03}"],
+            )
+        for n in range(rows_count):
+            outbox.enqueue(
+                db,
+                user_id="art_fatima",
+                kind="review_decided",
+                data={"product_id": f"product:{n}", "decision": "approve"},
+                dedup_key=f"row-{n}",
+            )
+    db.close()
+
+
+def test_two_dispatchers_never_send_the_same_row_twice(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    _queue(app, 60)
+    # Each batch of 5 takes 60 s and a lease lasts 300 s: a pass that claimed everything
+    # would still be sending when its lease ran out and the other dispatcher took over.
+    policy = Policy(batch_size=5, lease_seconds=300)
+    slow = SlowTransport(dispatcher.transport, clock, 60)
+    hirfa = app.extensions["hirfa"]
+    dispatchers = [
+        make_dispatcher(hirfa, clock=clock, transport=slow, policy=policy) for _ in range(2)
+    ]
+    start = threading.Barrier(2)
+
+    def drain(d):
+        start.wait()
+        db = hirfa.open_db()
+        try:
+            while outbox.pending_count(db):
+                d.run_once()
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=drain, args=(d,)) for d in dispatchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    sent = collections.Counter(m["data"]["dedup_key"] for m in fake.delivered())
+    assert len(sent) == 60
+    assert max(sent.values()) == 1, [k for k, v in sent.items() if v > 1]
+    assert rows(app, "SELECT DISTINCT state FROM outbox") == [("sent",)]
+
+
+def test_a_row_with_many_devices_renews_its_lease_between_batches(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    _queue(app, 1, devices=12)
+    policy = Policy(batch_size=5, lease_seconds=100)
+    other = make_dispatcher(
+        app.extensions["hirfa"], clock=clock, transport=dispatcher.transport, policy=policy
+    )
+    slow = SlowTransport(dispatcher.transport, clock, 60)
+    batches = [0]
+
+    def send_each(messages):
+        batches[0] += 1
+        results = slow.send_each(messages)
+        if batches[0] == 2:  # 120 s after the claim: past the first lease
+            other.run_once()
+        return results
+
+    slow_first = SlowTransport(dispatcher.transport, clock, 0)
+    slow_first.send_each = send_each
+    dispatcher.policy, dispatcher.transport = policy, slow_first
+    report = dispatcher.run_once()  # 3 batches of one row
+    assert (report.messages, report.batches) == (12, 3)
+    sent = collections.Counter(m["token"] for m in fake.delivered())
+    assert len(sent) == 12 and max(sent.values()) == 1
+    assert rows(app, "SELECT state FROM outbox") == [("sent",)]

@@ -90,6 +90,7 @@ class Claimed:
     attempts: int
     user_locale: str | None
     devices: list[tuple[str, str | None]] = field(default_factory=list)  # (token, locale)
+    lease_until: float = 0  # our claim's `claimed_until`: the row is ours while it holds
 
 
 def claim(db: sqlite_utils.Database, now: float, limit: int, lease_seconds: float) -> list[Claimed]:
@@ -127,6 +128,7 @@ def claim(db: sqlite_utils.Database, now: float, limit: int, lease_seconds: floa
                 r["expires_at"],
                 r["attempts"],
                 r["user_locale"],
+                lease_until=now + lease_seconds,
             )
             for r in rows
         ]
@@ -137,11 +139,31 @@ def claim(db: sqlite_utils.Database, now: float, limit: int, lease_seconds: floa
                 for r in db.execute(
                     "SELECT d.token, d.locale FROM devices d WHERE d.user_id = ? AND NOT EXISTS "
                     "(SELECT 1 FROM push_deliveries p WHERE p.outbox_id = ? AND p.token = d.token "
-                    "AND p.state IN ('sent', 'dropped')) ORDER BY d.token",
+                    "AND p.state IN ('sent', 'dropped', 'failed')) ORDER BY d.token",
                     [item.user_id, item.id],
                 ).fetchall()
             ]
     return claimed
+
+
+def renew(
+    db: sqlite_utils.Database, claimed: list[Claimed], now: float, lease_seconds: float
+) -> list[Claimed]:
+    """Extend our lease on ``claimed`` before sending more of them; returns the rows still
+    ours. A row whose lease ran out may have been claimed by another dispatcher (its
+    ``claimed_until`` is no longer ours): we must not send it too."""
+    kept = []
+    with write_transaction(db):
+        for item in claimed:
+            cursor = db.execute(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending' "
+                "AND claimed_until = ?",
+                [now + lease_seconds, item.id, item.lease_until],
+            )
+            if cursor.rowcount:
+                item.lease_until = now + lease_seconds
+                kept.append(item)
+    return kept
 
 
 @dataclass

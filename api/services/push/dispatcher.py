@@ -3,7 +3,10 @@ sends them in batches through a transport, and records what happened.
 
 Time comes from ``clock`` and waiting from ``wait`` so tests drive retries and leases
 without sleeping. Several dispatchers (the `serve` thread and `flask dispatch`) can run
-at once: rows are claimed with a lease, and a dead dispatcher's lease runs out.
+at once: rows are claimed with a lease, and a dead dispatcher's lease runs out. A pass
+claims one batch of rows (FCM's 500), so its lease covers one round trip, and renews the
+lease before each further batch of a row with many devices: a row is never held by a
+lease that ran out while it was still being sent.
 """
 
 from __future__ import annotations
@@ -29,9 +32,8 @@ class Policy:
     max_attempts: int = 8
     backoff_seconds: float = 15
     backoff_max_seconds: float = 3600
-    lease_seconds: float = 300  # longer than one pass can take
+    lease_seconds: float = 300  # far longer than one batch's round trip to FCM
     idle_seconds: float = 5
-    claim_rows: int = 2000  # rows claimed per pass (each may have several devices)
 
 
 @dataclass
@@ -88,12 +90,12 @@ class Dispatcher:
         return self._db
 
     def run_once(self) -> PassReport:
-        """One pass: claim what is due, send it, record it."""
+        """One pass: claim a batch of due rows, send them, record them."""
         now = self.clock()
         if self.before_pass is not None:
             self.before_pass(self.db, now)
         policy, report = self.policy, PassReport()
-        claimed = outbox.claim(self.db, now, policy.claim_rows, policy.lease_seconds)
+        claimed = outbox.claim(self.db, now, policy.batch_size, policy.lease_seconds)
         report.claimed = len(claimed)
         pending: list[tuple[outbox.Claimed, PushMessage]] = []
         for item in claimed:
@@ -101,11 +103,17 @@ class Dispatcher:
         no_device = [item for item in claimed if not item.devices]
         for start in range(0, max(len(pending), 1), policy.batch_size):
             chunk = pending[start : start + policy.batch_size]
+            if start:  # a row with many devices: still ours?
+                items = list({item.id: item for item, _ in chunk}.values())
+                ours = {
+                    i.id for i in outbox.renew(self.db, items, self.clock(), policy.lease_seconds)
+                }
+                chunk = [(item, m) for item, m in chunk if item.id in ours]
             rows = {item.id: item for item, _ in chunk}
             if start == 0:
                 rows.update({item.id: item for item in no_device})
             if not rows:
-                break
+                continue
             results = self.transport.send_each([m for _, m in chunk]) if chunk else []
             outcomes = [
                 outbox.Outcome(item.id, m.token, r.state, r.message_name, r.error, r.retry_after)
