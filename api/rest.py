@@ -64,6 +64,10 @@ def model(schema_cls: type[Schema]):
     name = schema_cls.__name__.removesuffix("Schema")
     if name not in _models:
         jsonschema = _plugin.converter.schema2jsonschema(schema_cls)
+        # Where the fields' examples together would make an invalid body (either `pin` or
+        # `password`), the schema names the example of the whole body.
+        if example := getattr(schema_cls, "swagger_example", None):
+            jsonschema["example"] = example
         _models[name] = api.schema_model(name, jsonschema)
     return _models[name]
 

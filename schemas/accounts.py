@@ -53,8 +53,11 @@ class SignInSchema(Schema):
         metadata={"description": "the PIN, or send `password`", "example": "2580"},
     )
     password = fields.String(
-        validate=SIGN_IN_SECRET, metadata={"description": "the password, or send `pin`"}
+        validate=SIGN_IN_SECRET,
+        metadata={"description": "the password, or send `pin`", "example": "hirfa-buyer-2026"},
     )
+    # The whole body's example (api/rest.py): one secret, as a valid request has.
+    swagger_example = {"phone": "0600000100", "pin": "2580"}
 
     @validates_schema
     def one_secret(self, data, **kwargs):

@@ -40,9 +40,11 @@ class DocumentSchema(Schema):
 class Localised(Schema):
     """A text in up to three languages; at least one."""
 
-    ar = fields.String(validate=validate.Length(max=5000))
-    fr = fields.String(validate=validate.Length(max=5000))
-    en = fields.String(validate=validate.Length(max=5000))
+    ar = fields.String(validate=validate.Length(max=5000), metadata={"example": "زربية بني ورين"})
+    fr = fields.String(
+        validate=validate.Length(max=5000), metadata={"example": "Tapis Beni Ouarain"}
+    )
+    en = fields.String(validate=validate.Length(max=5000), metadata={"example": "Beni Ouarain rug"})
 
     @validates_schema
     def one_language(self, data, **kwargs):

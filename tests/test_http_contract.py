@@ -162,9 +162,30 @@ def test_openapi_yaml_matches_the_app():
     assert on_disk == yaml.safe_load(render()), "openapi.yaml is stale: run `make openapi`"
 
 
+def _unexampled(doc: dict, schema: dict, where: str) -> list[str]:
+    """Properties, however deep, that Swagger UI would show with no example value."""
+    if "$ref" in schema:
+        schema = doc["definitions"][schema["$ref"].rsplit("/", 1)[-1]]
+    if schema.get("type") == "array" and "example" not in schema:
+        return _unexampled(doc, schema.get("items", {}), f"{where}[]")
+    missing = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if "example" in prop:
+            continue
+        inner = prop.get("items", {}) if prop.get("type") == "array" else prop
+        if "$ref" in inner or inner.get("properties"):
+            missing += _unexampled(doc, prop, f"{where}.{name}")
+        else:
+            missing.append(f"{where}.{name}")
+    return missing
+
+
 def test_every_operation_has_summary_description_and_examples():
+    """Swagger UI shows an example for every body field, parameter and response header, so
+    a phone developer can try each endpoint without reading the code."""
     doc = yaml.safe_load(render())
     assert doc["swagger"] == "2.0"
+    missing = []
     for path, item in doc["paths"].items():
         for method, op in item.items():
             if method == "parameters":
@@ -172,14 +193,18 @@ def test_every_operation_has_summary_description_and_examples():
             where = f"{method.upper()} {path}"
             assert op.get("summary"), f"{where} has no summary"
             assert op.get("description"), f"{where} has no description"
-            bodies = [p for p in op.get("parameters", []) if p.get("in") == "body"]
-            for body in bodies:
-                ref = body["schema"]["$ref"].rsplit("/", 1)[-1]
-                props = doc["definitions"][ref]["properties"]
-                assert any("example" in p for p in props.values()), f"{where}: no example"
             for param in op.get("parameters", []) + item.get("parameters", []):
-                if param.get("in") == "path":
-                    assert "example" in param or "x-example" in param, f"{where}: {param}"
+                if param.get("in") == "body":
+                    missing += _unexampled(doc, param["schema"], f"{where} body")
+                elif "example" not in param and "x-example" not in param:
+                    missing.append(f"{where} {param['in']} parameter {param['name']}")
+            for code, response in op.get("responses", {}).items():
+                if "schema" in response:
+                    missing += _unexampled(doc, response["schema"], f"{where} {code}")
+                for name, header in response.get("headers", {}).items():
+                    if "x-example" not in header:
+                        missing.append(f"{where} {code} header {name}")
+    assert missing == []
 
 
 def test_swagger_ui_is_served(client):

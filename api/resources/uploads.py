@@ -118,8 +118,29 @@ def _discovery() -> Response:
     )
 
 
+def _header(description: str, example: str) -> dict[str, str]:
+    return {"type": "string", "description": description, "x-example": example}
+
+
+DISCOVERY = {
+    "Tus-Version": _header("protocol versions spoken", "1.0.0"),
+    "Tus-Extension": _header(
+        "extensions", "creation,creation-with-upload,checksum,termination,expiration"
+    ),
+    "Tus-Max-Size": _header("largest upload, in bytes", "26214400"),
+    "Tus-Checksum-Algorithm": _header("for Upload-Checksum", "sha1,sha256"),
+}
+STATE = {
+    "Upload-Offset": _header("bytes the server holds", "32768"),
+    "Upload-Expires": _header(
+        "when an unfinished upload is dropped", "Wed, 02 Dec 2026 19:00:00 GMT"
+    ),
+}
+
+
+# Swagger 2.0 has no `example` for parameters: `x-example` is what Swagger UI fills in.
 TUS_HEADERS = {
-    "Tus-Resumable": {"in": "header", "description": "always `1.0.0`", "default": "1.0.0"},
+    "Tus-Resumable": {"in": "header", "description": "always `1.0.0`", "x-example": "1.0.0"},
 }
 
 
@@ -128,7 +149,7 @@ class Uploads(Resource):
     method_decorators = [tus_response]
 
     @ns.doc(description="tus discovery: version, extensions, size limit, checksums. No token.")
-    @ns.response(204, "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm")
+    @ns.response(204, "The server's tus capabilities", headers=DISCOVERY)
     def options(self):
         """Discover the tus server"""
         return _discovery()
@@ -144,16 +165,25 @@ class Uploads(Resource):
         ),
         params={
             **TUS_HEADERS,
-            "Upload-Length": {"in": "header", "description": "file size", "default": "48213"},
+            "Upload-Length": {"in": "header", "description": "file size", "x-example": "48213"},
             "Upload-Metadata": {
                 "in": "header",
                 "description": "`sha256 <b64>,filename <b64>`",
-                "default": "sha256 MjY4MDYxYTNjNGY3ZjEwM2JkYmY0OWU5MzNjZmJmMzQ1ZWRhM2JiNDFl"
+                "x-example": "sha256 MjY4MDYxYTNjNGY3ZjEwM2JkYmY0OWU5MzNjZmJmMzQ1ZWRhM2JiNDFl"
                 "Nzk2YzRiMWUxY2IwZDJkY2RkMTYzOQ==",
             },
         },
     )
-    @ns.response(201, "Created; `Location` is the upload's URL")
+    @ns.response(
+        201,
+        "Created; `Location` is the upload's URL",
+        headers={
+            "Location": _header(
+                "the upload's URL", "/api/v1/uploads/9f1c2e7a5b3d4c6e8f0a1b2c3d4e5f60"
+            ),
+            **STATE,
+        },
+    )
     @ns.response(400, "Upload-Length or Upload-Metadata invalid (sha256 missing)")
     @ns.response(412, "Tus-Resumable is not 1.0.0")
     @ns.response(413, "Larger than Tus-Max-Size")
@@ -190,7 +220,7 @@ class UploadSession(Resource):
     method_decorators = [tus_response]
 
     @ns.doc(description="tus discovery, as on /uploads. No token.")
-    @ns.response(204, "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm")
+    @ns.response(204, "The server's tus capabilities", headers=DISCOVERY)
     def options(self, upload_id: str):
         """Discover the tus server"""
         return _discovery()
@@ -203,7 +233,11 @@ class UploadSession(Resource):
             "upload shows `Upload-Offset` = `Upload-Length`. Someone else's upload is 404."
         ),
     )
-    @ns.response(200, "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires")
+    @ns.response(
+        200,
+        "Where the upload stands",
+        headers={**STATE, "Upload-Length": _header("the whole file's size", "48213")},
+    )
     @ns.response(404, "No such upload (or not yours)")
     @ns.response(410, "Expired")
     @login_required(*UPLOAD_ROLES)
@@ -220,10 +254,15 @@ class UploadSession(Resource):
         security="bearer",
         params={
             **TUS_HEADERS,
-            "Upload-Offset": {"in": "header", "description": "where this chunk starts"},
+            "Upload-Offset": {
+                "in": "header",
+                "description": "where this chunk starts",
+                "x-example": "32768",
+            },
             "Upload-Checksum": {
                 "in": "header",
                 "description": "`sha1 <b64>` or `sha256 <b64>` of this chunk",
+                "x-example": "sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=",
             },
         },
         description=(
@@ -233,7 +272,7 @@ class UploadSession(Resource):
             "refused file ends the upload with 415/413/422 and nothing is kept."
         ),
     )
-    @ns.response(204, "Stored; Upload-Offset is the new offset")
+    @ns.response(204, "Stored; Upload-Offset is the new offset", headers=STATE)
     @ns.response(409, "Upload-Offset is not the upload's offset")
     @ns.response(413, "Chunk past Upload-Length, or too many pixels")
     @ns.response(415, "Not a JPEG, PNG or WebP (or wrong Content-Type)")
