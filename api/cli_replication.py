@@ -18,6 +18,8 @@ from sync.access import channels_for
 from sync.store import DocumentStore
 from sync.worker import Backoff, ReplicationWorker, read_status
 
+from .services import media_replication
+
 _lock = threading.Lock()
 
 
@@ -68,6 +70,7 @@ def make_worker(
         clock=clock,
         sleep=sleep,
         rules=rules(),
+        arrived=lambda store, ids: media_replication.materialise(store, settings.media_dir, ids),
     )
 
 

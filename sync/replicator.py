@@ -112,10 +112,12 @@ class LocalSide:
         store: DocumentStore,
         keep_local: Callable[[dict[str, Any]], bool] | None = None,
         settle: Callable[[list[str]], Any] | None = None,
+        arrived: Callable[[list[str]], Any] | None = None,
     ):
         self.store = store
         self.keep_local = keep_local
         self.settle = settle
+        self.arrived = arrived
 
     def changes(self, since: Any, limit: int) -> Batch:
         feed = self.store.changes(since=int(since or 0), limit=limit, all_leaves=True)
@@ -159,6 +161,8 @@ class LocalSide:
         results = self.store.bulk_docs(docs, new_edits=False, check=None)
         if self.settle is not None:
             self.settle(sorted({d["_id"] for d in docs}))
+        if self.arrived is not None:
+            self.arrived(sorted({r["id"] for r in results if "error" not in r}))
         return [
             {"id": r["id"], "error": r["error"], "reason": r["reason"]}
             for r in results
@@ -405,7 +409,10 @@ class Replicator:
         resolve: bool = True,
         clock: Callable[[], float] = time.time,
         rules: dict[str, Any] | None = None,
+        arrived: Callable[[DocumentStore, list[str]], Any] | None = None,
     ):
+        """``arrived(store, ids)``: after documents are pulled in (the media store fills
+        itself from ``media:`` documents)."""
         from . import resolution
 
         self.store, self.client = store, client
@@ -422,7 +429,10 @@ class Replicator:
         def after(ids: list[str]) -> None:
             resolved[0] += len(resolution.resolve(store, ids, clock, rules).resolved)
 
-        self.local = LocalSide(store, keep_local=keep, settle=after if resolve else None)
+        landed = (lambda ids: arrived(store, ids)) if arrived is not None else None
+        self.local = LocalSide(
+            store, keep_local=keep, settle=after if resolve else None, arrived=landed
+        )
         self.remote = RemoteSide(client)
         uuid_ = self.local.uuid()
         self.push_id = replication_id(uuid_, client.safe_url, "push", self.local_types)

@@ -84,6 +84,7 @@ class ReplicationWorker:
         max_idle_s: float = 300.0,
         rules: dict[str, Any] | None = None,
         lease_retry_s: float = 5.0,
+        arrived: Callable[[DocumentStore, list[str]], Any] | None = None,
     ):
         self.make_store = make_store
         self.url, self.name = url, name
@@ -103,6 +104,7 @@ class ReplicationWorker:
             local_types=local_types,
             clock=clock,
             rules=rules,
+            arrived=arrived,
         )
         self.failures = 0
         self._remote_since: Any = self.replicator.pull_checkpoint_seq()

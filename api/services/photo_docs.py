@@ -18,7 +18,7 @@ from sync.errors import NotFound as StoreNotFound
 from sync.store import DocumentStore
 
 from ..errors import Conflict
-from . import media
+from . import media, media_replication
 from .accounts import User
 from .directory import artisan_cooperative
 
@@ -129,7 +129,11 @@ def mark_ready(
 
 
 def media_ready(store: DocumentStore, info: Any) -> list[str]:
-    """Callback for the media pipeline once it has processed ``info.sha256``."""
+    """Callback for the media pipeline once it has processed ``info.sha256``: the photo
+    documents become ready, and the derivatives go in a ``media:`` document for the hub
+    (api/services/media_replication.py), in the upload's transaction like the rest."""
+    if getattr(info, "variants", None):
+        media_replication.publish(store, info)
     return mark_ready(
         store, info.sha256, getattr(info, "width", None), getattr(info, "height", None)
     )
