@@ -4,7 +4,9 @@ the OAuth token endpoint (``token_uri`` of a service account) and FCM HTTP v1
 
 Scriptable per device token: ``fake.script(token, "unavailable", "ok")`` answers 503
 once, then delivers. Outcomes: ok, unavailable (503), internal (500), quota (429 with
-Retry-After), unregistered (404 UNREGISTERED), invalid (400 INVALID_ARGUMENT).
+Retry-After), unregistered (404 UNREGISTERED), invalid (400 INVALID_ARGUMENT naming the
+token, as FCM answers a malformed one), invalid_message (400 INVALID_ARGUMENT about the
+message itself, a bad data value: the token is fine).
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ OUTCOMES = {
     "quota": (429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED"),
     "unregistered": (404, "NOT_FOUND", "UNREGISTERED"),
     "invalid": (400, "INVALID_ARGUMENT", "INVALID_ARGUMENT"),
+    "invalid_message": (400, "INVALID_ARGUMENT", "INVALID_ARGUMENT"),
 }
+# FCM's own wording for each error, where it matters to the client.
+MESSAGES = {
+    "invalid": "The registration token is not a valid FCM registration token",
+    "invalid_message": "Invalid value at 'message.data[0].value' (TYPE_STRING), 12",
+}
+BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 
 
 class FakeFCM:
@@ -117,9 +126,12 @@ class FakeFCM:
                     project = self.path.split("/")[3]
                     name = f"projects/{project}/messages/{next(fake._names)}"
                     return self._answer(200, {"name": name})
-                error = {"code": status, "message": outcome, "status": code}
+                error = {"code": status, "message": MESSAGES.get(outcome, outcome), "status": code}
                 if fcm_code:
                     error["details"] = [{"@type": FCM_ERROR, "errorCode": fcm_code}]
+                if outcome == "invalid_message":
+                    field = {"field": "message.data[0].value", "description": "Invalid value"}
+                    error["details"].append({"@type": BAD_REQUEST, "fieldViolations": [field]})
                 headers = {"Retry-After": "120"} if status == 429 else None
                 return self._answer(status, {"error": error}, headers)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import random
 import threading
 import time
 
@@ -88,7 +89,7 @@ def test_503_then_delivered_after_a_backoff(push):  # noqa: F811
         app, "SELECT state, attempts, next_attempt_at, created_at FROM outbox"
     )
     assert state == "pending" and attempts == 1
-    assert due - clock() > 10  # the first backoff is 15 s: not retried at once
+    assert due - clock() > 7  # the first backoff is 15 s, jittered to 7.5-15 s: not at once
     assert dispatcher.run_until_idle().claimed == 0  # not due yet
     clock.advance(due - clock() + 1)
     assert dispatcher.run_until_idle().counts["sent"] == 1
@@ -375,3 +376,67 @@ def test_a_row_with_many_devices_renews_its_lease_between_batches(push):  # noqa
     sent = collections.Counter(m["token"] for m in fake.delivered())
     assert len(sent) == 12 and max(sent.values()) == 1
     assert rows(app, "SELECT state FROM outbox") == [("sent",)]
+
+
+def _record_retries(app, count, retry_after=None, **policy):
+    """Queue ``count`` rows for one device, claim them, and record each as a retry."""
+    _queue(app, count)
+    db = app.extensions["hirfa"].open_db()
+    try:
+        now = time.time()
+        claimed = outbox.claim(db, now, count, 300)
+        outcomes = [
+            outbox.Outcome(c.id, "tok-000", "retry", error="503", retry_after=retry_after)
+            for c in claimed
+        ]
+        outbox.record(db, claimed, outcomes, now, max_attempts=8, rng=random.Random(7), **policy)
+        return [r[0] - now for r in db.execute("SELECT next_attempt_at FROM outbox")]
+    finally:
+        db.close()
+
+
+def test_backoff_is_jittered_within_its_bounds(app):
+    delays = _record_retries(app, 20, backoff_seconds=15, backoff_max_seconds=3600)
+    assert all(7.5 <= d <= 15 for d in delays), delays
+    assert len({round(d, 3) for d in delays}) > 10  # spread, not one thundering second
+
+
+def test_retry_after_is_capped_at_the_backoff_maximum(app):
+    delays = _record_retries(
+        app, 3, retry_after=86400 * 30, backoff_seconds=15, backoff_max_seconds=600
+    )
+    assert delays == [600, 600, 600]
+
+
+def test_retry_after_from_fcm_is_honoured_up_to_the_maximum(tmp_path, fake_fcm):  # noqa: F811
+    app = fcm_app(tmp_path, fake_fcm, push_backoff_max_seconds=60)
+    try:
+        client, clock = app.test_client(), Clock()
+        auth = Auth(client)
+        dispatcher = make_dispatcher(app.extensions["hirfa"], clock=clock)
+        register_device(client, auth, "artisan", "tok-fatima")
+        fake_fcm.script("tok-fatima", "quota")  # 429 with Retry-After: 120
+        _order(app, client, auth)
+        dispatcher.run_until_idle()
+        [(due,)] = rows(app, "SELECT next_attempt_at FROM outbox")
+        assert 25 < due - clock() <= 60
+    finally:
+        close_firebase(app)
+
+
+def test_an_invalid_message_fails_and_keeps_the_device(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "artisan", "tok-fatima")
+    fake.script("tok-fatima", "invalid_message")
+    _order(app, client, auth)
+    report = dispatcher.run_until_idle()
+    assert report.counts["failed"] == 1 and report.counts["dropped"] == 0
+    assert rows(app, "SELECT token FROM devices") == [("tok-fatima",)]
+    assert rows(app, "SELECT state FROM outbox") == [("failed",)]
+    assert rows(app, "SELECT state FROM push_deliveries") == [("failed",)]
+    clock.advance(86400)
+    dispatcher.run_until_idle()
+    assert len(fake.requests) == 1  # not retried: the same message would fail again
+    place(client, auth)  # the device still gets the next one
+    dispatcher.run_until_idle()
+    assert len(fake.delivered("tok-fatima")) == 1

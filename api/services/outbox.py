@@ -11,6 +11,7 @@ carries its ``dedup_key`` for the app to drop a repeat.
 from __future__ import annotations
 
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,7 +173,7 @@ class Outcome:
 
     outbox_id: int
     token: str
-    state: str  # sent | retry | dropped
+    state: str  # sent | retry | dropped (a dead token) | failed (this message, never)
     message_name: str | None = None
     error: str | None = None
     retry_after: float | None = None
@@ -187,9 +188,11 @@ def record(
     max_attempts: int,
     backoff_seconds: float,
     backoff_max_seconds: float,
+    rng: random.Random | None = None,
 ) -> dict[str, int]:
     """Write the outcomes of one pass: deliveries, dead tokens removed, each row's state
-    (done, or due again after an exponential backoff)."""
+    (done, or due again after an exponential backoff with jitter)."""
+    rng = rng or _rng
     counts = {"sent": 0, "retry": 0, "dropped": 0, "failed": 0, "no_device": 0}
     by_row: dict[int, list[Outcome]] = {}
     for outcome in outcomes:
@@ -211,28 +214,35 @@ def record(
         for item in claimed:
             retry = [o for o in by_row.get(item.id, []) if o.state == "retry"]
             states = _delivery_states(db, item)
+            gave_up = False
             if not item.devices:
                 state = "no_device"
             elif "retry" not in states:
-                state = "sent" if "sent" in states else "no_device"
+                state = next((s for s in ("sent", "failed") if s in states), "no_device")
             elif item.attempts + 1 >= max_attempts:
-                state = "failed"
+                state, gave_up = "failed", True
             else:
                 delay = min(backoff_seconds * 2**item.attempts, backoff_max_seconds)
-                delay = max([delay, *(o.retry_after or 0 for o in retry)])
+                # Jitter spreads the rows one FCM outage failed together, so they do not
+                # all come back in the same second ("equal jitter": half fixed, half random).
+                delay = rng.uniform(delay / 2, delay)
+                # Retry-After is honoured up to our own maximum: a server asking for a day
+                # would otherwise outlive a notification's use.
+                waits = [min(o.retry_after, backoff_max_seconds) for o in retry if o.retry_after]
+                delay = max([delay, *waits])
                 db.execute(
                     "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "
                     "claimed_until = 0, last_error = ? WHERE id = ?",
                     [now + delay, retry[0].error if retry else None, item.id],
                 )
                 continue
-            if state == "failed":
+            if gave_up:
                 db.execute(
                     "UPDATE push_deliveries SET state = 'failed' WHERE outbox_id = ? "
                     "AND state = 'retry'",
                     [item.id],
                 )
-            if state in ("no_device", "failed"):
+            if state == "no_device" or gave_up:
                 counts[state] += 1
             db.execute(
                 "UPDATE outbox SET state = ?, attempts = attempts + 1, done_at = ?, "
@@ -240,6 +250,9 @@ def record(
                 [state, now, retry[0].error if retry else None, item.id],
             )
     return counts
+
+
+_rng = random.Random()
 
 
 def _delivery_states(db: sqlite_utils.Database, item: Claimed) -> set[str]:

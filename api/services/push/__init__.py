@@ -27,7 +27,7 @@ class PushMessage:
 class SendResult:
     """What the transport says of one message."""
 
-    state: str  # sent | retry | dropped
+    state: str  # sent | retry | dropped (the token is dead) | failed (this message, for good)
     message_name: str | None = None
     error: str | None = None
     retry_after: float | None = None

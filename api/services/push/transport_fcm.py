@@ -13,14 +13,32 @@ from . import PushMessage, SendResult
 MAX_BATCH = 500  # send_each refuses more (FCM's limit for one call)
 
 # FCM says the token will never work again: the app was uninstalled or the token was
-# rotated (UNREGISTERED, 404), belongs to another Firebase project (SENDER_ID_MISMATCH),
-# or is malformed (INVALID_ARGUMENT: our messages are validated by firebase-admin before
-# they leave, so what FCM still refuses is the token). Anything else is worth a retry.
-DEAD_TOKEN = (
-    messaging.UnregisteredError,
-    messaging.SenderIdMismatchError,
-    exceptions.InvalidArgumentError,
-)
+# rotated (UNREGISTERED, 404) or belongs to another Firebase project (SENDER_ID_MISMATCH).
+DEAD_TOKEN = (messaging.UnregisteredError, messaging.SenderIdMismatchError)
+# INVALID_ARGUMENT (400) is a malformed token only when FCM says so: its message is "The
+# registration token is not a valid FCM registration token", or a google.rpc.BadRequest
+# detail names the field `message.token`. Otherwise the message itself is refused (too
+# big, a bad data key or TTL): the same message would be refused again, so it fails, and
+# the device is kept. https://firebase.google.com/docs/cloud-messaging/manage-tokens and
+# https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode ("INVALID_ARGUMENT").
+BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
+
+
+def _names_token(exc: exceptions.FirebaseError) -> bool:
+    if "registration token" in str(exc).lower():
+        return True
+    http = getattr(exc, "http_response", None)
+    try:
+        details = http.json()["error"].get("details") or [] if http is not None else []
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return any(
+        violation.get("field") == "message.token"
+        for detail in details
+        if isinstance(detail, dict) and detail.get("@type") == BAD_REQUEST
+        for violation in detail.get("fieldViolations") or []
+        if isinstance(violation, dict)
+    )
 
 
 def configure_messaging(firebase_app, endpoint: str = "") -> object:
@@ -87,6 +105,8 @@ def _result(response: messaging.SendResponse) -> SendResult:
     error = f"{type(exc).__name__}: {getattr(exc, 'code', '')} {exc}"[:500]
     if isinstance(exc, DEAD_TOKEN):
         return SendResult("dropped", error=error)
+    if isinstance(exc, exceptions.InvalidArgumentError):
+        return SendResult("dropped" if _names_token(exc) else "failed", error=error)
     retry_after = None
     http = getattr(exc, "http_response", None)
     if http is not None and http.headers.get("Retry-After", "").isdigit():
