@@ -250,3 +250,14 @@ def test_a_stale_if_match_still_moves_when_the_move_is_open_now(client, auth, or
         "accepted",
         "in_production",
     ]
+
+
+def test_an_accept_arriving_twice_reserves_once(app, client, auth, order):
+    oid = order["id"]
+    placed = _doc(client, auth, oid)
+    _push_branch(client, auth, placed, _offline_step(placed, "accepted"))  # the phone's
+    again = move(client, auth, "artisan", oid, "accepted", if_match=placed["_rev"])
+    assert again.status_code == 412  # done already: the answer shows it
+    assert again.get_json()["error"]["details"]["current"]["status"] == "accepted"
+    assert product(app, "product:zerbia")["stock"]["quantity"] == 2  # 3 - 1, once
+    assert rows(app, "SELECT order_id, quantity FROM stock_reservations") == [(oid, 1)]

@@ -13,7 +13,7 @@ import pytest
 
 from api import create_app
 from api.cli_push import make_dispatcher
-from api.services import outbox
+from api.services import order_feed, outbox
 from api.services.push.dispatcher import Policy
 from sync.database import write_transaction
 from tests.conftest import Auth, make_config
@@ -440,3 +440,37 @@ def test_an_invalid_message_fails_and_keeps_the_device(push):  # noqa: F811
     place(client, auth)  # the device still gets the next one
     dispatcher.run_until_idle()
     assert len(fake.delivered("tok-fatima")) == 1
+
+
+def test_a_move_that_fails_after_queueing_its_message_sends_nothing(push, monkeypatch):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "buyer", "tok-claire", locale="fr")
+    oid = _order(app, client, auth)
+    real = order_feed.notify
+
+    def notify_then_fail(db, order):
+        real(db, order)  # the outbox row is written...
+        raise RuntimeError("...and the move fails after it")
+
+    monkeypatch.setattr(order_feed, "notify", notify_then_fail)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert move(client, auth, "artisan", oid, "accepted").status_code == 500
+    monkeypatch.setattr(order_feed, "notify", real)
+    assert rows(app, "SELECT count(*) FROM outbox WHERE dedup_key = ?", [f"{oid}:accepted"]) == [
+        (0,)
+    ]
+    assert rows(app, "SELECT count(*) FROM stock_reservations") == [(0,)]
+    seen = client.get(f"/api/v1/orders/{oid}", headers=auth.headers("buyer")).get_json()
+    assert seen["status"] == "placed"
+    dispatcher.run_until_idle()
+    assert fake.delivered("tok-claire") == []
+
+
+def test_a_device_without_a_language_gets_the_accounts(push):  # noqa: F811
+    app, client, auth, dispatcher, clock, fake = push
+    register_device(client, auth, "buyer", "tok-claire", locale=None)  # Claire reads French
+    oid = _order(app, client, auth)
+    move(client, auth, "artisan", oid, "accepted")
+    dispatcher.run_until_idle()
+    [message] = fake.delivered("tok-claire")
+    assert message["notification"]["title"] == "Commande acceptée"
