@@ -103,7 +103,11 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["hirfa"] = hirfa
     # A processed upload turns the photo documents waiting for its bytes ready (a new
     # revision, which syncs to the phone); safe to run twice, it only touches pending ones.
-    hirfa.on_media_ready.append(lambda db, info: photo_docs.media_ready(hirfa.store(), info))
+    hirfa.on_media_ready.append(
+        lambda db, info: photo_docs.media_ready(
+            hirfa.store(), info, for_hub=bool(settings.couchdb_url)
+        )
+    )
 
     db = connect(settings.store_path)
     try:

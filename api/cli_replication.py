@@ -3,6 +3,7 @@ server runs in a thread when ``HIRFA_COUCHDB_URL`` is set."""
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -21,6 +22,7 @@ from sync.worker import Backoff, ReplicationWorker, read_status
 from .services import media_replication
 
 _lock = threading.Lock()
+log = logging.getLogger("hirfa.replication")
 
 
 def local_types(settings) -> list[str]:
@@ -55,6 +57,13 @@ def make_worker(
     rng: random.Random | None = None,
 ) -> ReplicationWorker:
     settings = hirfa.settings
+    store = open_store(hirfa)
+    try:
+        published, written = media_replication.catch_up(store, settings.media_dir)
+    finally:
+        store.db.close()
+    if published or written:
+        log.info("photos for the hub: %d media documents, %d folders written", published, written)
     return ReplicationWorker(
         lambda: open_store(hirfa),
         settings.couchdb_url,

@@ -343,6 +343,29 @@ def _orders_push(db: sqlite_utils.Database) -> None:
     )
 
 
+def _review_queue(db: sqlite_utils.Database) -> None:
+    # The review queue's order: the store sequence at which the server first saw each
+    # product submitted (api/services/reviews.py follows the changes feed into it). And a
+    # catalogue rebuilt from the store: search text is now NFKC-normalised before the
+    # Arabic rules, so rows indexed before this version are indexed again.
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS review_submissions (
+            product_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS review_submissions_seq ON review_submissions(seq);
+        CREATE TABLE IF NOT EXISTS review_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO review_feed (key, value) VALUES ('seq', 0);
+        DELETE FROM catalog_products;
+        DELETE FROM catalog_fts;
+        UPDATE catalog_state SET value = 0 WHERE key = 'indexed_seq';
+        UPDATE catalog_state SET value = value + 1 WHERE key = 'version';
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (1, "accounts", _accounts),
     (2, "document store", _document_store),
@@ -352,6 +375,7 @@ MIGRATIONS: list[Migration] = [
     (6, "orders and push", _orders_push),
     (7, "public catalogue index", _catalog),
     (8, "compact sync", _compact_sync),
+    (9, "review queue order; catalogue search re-indexed", _review_queue),
 ]
 
 

@@ -43,3 +43,22 @@ def test_a_photo_processed_on_one_server_is_served_by_another(tmp_path, hub):  #
         assert there.status_code == 200, (variant, accept)
         assert there.data == fetch(client_a, f"/media/{sha}/{variant}", accept).data
     assert not list((tmp_path / "b").rglob(".tmp/*"))  # published whole, nothing left aside
+
+
+def test_a_server_without_a_hub_keeps_no_media_documents_until_it_has_one(tmp_path, hub):  # noqa: F811
+    """The derivatives would be a second copy in the store: written only for a hub, and
+    caught up for earlier photos when the replication worker first starts."""
+    alone = make_app(tmp_path / "a")
+    client = alone.test_client()
+    photo = images.jpeg((600, 400), seed=5)
+    sha = images.sha256(photo)
+    assert upload(client, Auth(client).headers("artisan"), photo).status_code == 201
+    store = open_store(alone.extensions["hirfa"])
+    assert store.row(media_replication.doc_id(sha)) is None
+    store.db.close()
+
+    joined = make_app(tmp_path / "a", couchdb_url=hub)  # the same server, given a hub
+    worker = make_worker(joined.extensions["hirfa"])
+    assert worker.step() is None, worker.status
+    worker.stop()
+    assert requests.get(f"{hub}/media:{sha}", timeout=10).status_code == 200

@@ -9,6 +9,11 @@ what reads every document, replication, sees it. Content-addressed and written o
 it never changes, so it never conflicts. When one arrives from the hub, its files are
 written into this server's media store the way the pipeline publishes them (a whole
 folder renamed into place), and ``/media/<sha256>/display`` serves them.
+
+Only a server with a hub writes them (they hold the derivatives a second time, in the
+store): ``catch_up`` runs when its replication worker starts and writes what photos
+processed before the hub was configured still lack, and the files of media documents
+that arrived but could not be written then.
 """
 
 from __future__ import annotations
@@ -116,3 +121,24 @@ def _materialise_one(store: DocumentStore, media_dir: Path, one: str, sha256: st
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return True
+
+
+def catch_up(store: DocumentStore, media_dir: str | Path) -> tuple[int, int]:
+    """Media documents for processed photos that have none, and files for media documents
+    that have none; returns (documents written, folders written)."""
+    root = Path(media_dir)
+    published = 0
+    for folder in sorted(root.glob("??/*")):
+        sha256 = folder.name
+        if not _SHA256.fullmatch(sha256) or folder.parent.name != sha256[:2]:
+            continue
+        info = media.load(root, sha256)
+        if info is not None and store.row(doc_id(sha256)) is None:
+            published += publish(store, info)
+    ids = [
+        row[0]
+        for row in store.db.execute(
+            "SELECT id FROM docs WHERE id >= ? AND id < ? AND deleted = 0", [PREFIX, "media;"]
+        )
+    ]
+    return published, len(materialise(store, root, ids))

@@ -128,11 +128,12 @@ def mark_ready(
     return updated
 
 
-def media_ready(store: DocumentStore, info: Any) -> list[str]:
+def media_ready(store: DocumentStore, info: Any, *, for_hub: bool = False) -> list[str]:
     """Callback for the media pipeline once it has processed ``info.sha256``: the photo
-    documents become ready, and the derivatives go in a ``media:`` document for the hub
-    (api/services/media_replication.py), in the upload's transaction like the rest."""
-    if getattr(info, "variants", None):
+    documents become ready, and, on a server with a hub, the derivatives go in a
+    ``media:`` document (api/services/media_replication.py), in the upload's transaction
+    like the rest."""
+    if for_hub and getattr(info, "variants", None):
         media_replication.publish(store, info)
     return mark_ready(
         store, info.sha256, getattr(info, "width", None), getattr(info, "height", None)

@@ -13,7 +13,6 @@ from sync.access import make_check
 from sync.database import write_transaction
 from sync.errors import NotFound as StoreNotFound
 from sync.errors import StoreError
-from sync.migrations import run_script
 from sync.store import DocumentStore
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
@@ -36,24 +35,11 @@ class ProductChanged(Conflict):
 # the winner's seq moves with every edit. ``_follow`` reads the changes feed from a
 # checkpoint, like the catalogue index: a product seen submitted gets the seq it was first
 # seen at and keeps it through edits while submitted; seen in any other state, it is
-# forgotten, so the next submission queues at the back. (Created here, idempotently,
-# rather than in sync/migrations.py, which this module does not own.)
-_QUEUE_TABLES = """
-CREATE TABLE IF NOT EXISTS review_submissions (
-    product_id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS review_submissions_seq ON review_submissions(seq);
-CREATE TABLE IF NOT EXISTS review_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO review_feed (key, value) VALUES ('seq', 0);
-"""
+# forgotten, so the next submission queues at the back (tables: sync/migrations.py, 9).
 
 
 def _follow(db) -> None:
     """Bring ``review_submissions`` up to date with the store."""
-    if not _queue_followed(db):
-        with write_transaction(db):
-            run_script(db, _QUEUE_TABLES)
     while True:
         since = db.execute("SELECT value FROM review_feed WHERE key = 'seq'").fetchone()[0]
         rows = db.execute(
@@ -201,18 +187,11 @@ def decide(
         product["status"] = DECISIONS[decision]
         product["updated_at"] = at
         store.put(product)  # the server's own move of the status: no client rule applies
-        if _queue_followed(store.db):
-            # Decided: a later resubmission queues at the back, even if the follower
-            # only sees it submitted again.
-            store.db.execute("DELETE FROM review_submissions WHERE product_id = ?", [product_id])
+        # Decided: a later resubmission queues at the back, even if the follower only
+        # sees it submitted again.
+        store.db.execute("DELETE FROM review_submissions WHERE product_id = ?", [product_id])
         _notify(store, product, entry)
     return review
-
-
-def _queue_followed(db) -> bool:
-    return (
-        db.execute("SELECT 1 FROM sqlite_master WHERE name = 'review_feed'").fetchone() is not None
-    )
 
 
 def _write_review(store: DocumentStore, user: User, product: dict, entry: dict) -> dict:
