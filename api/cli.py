@@ -129,8 +129,6 @@ def serve(host: str, port: int) -> None:
     click.echo(f"Hirfa ({settings.env}) — store {settings.store_path}")
     if not settings.couchdb_url:
         click.echo("CouchDB replica: off (set HIRFA_COUCHDB_URL to reconcile with a hub)")
-    if not settings.firebase_credentials:
-        click.echo("Push: no Firebase credentials; messages are logged to the console")
     demo_accounts.callback()
     click.echo(f"API:        http://{host}:{port}/api/v1/")
     click.echo(f"Swagger UI: http://{host}:{port}/api/v1/docs")

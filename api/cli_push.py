@@ -75,6 +75,7 @@ def make_dispatcher(
 
 
 def announce(hirfa) -> None:
+    """Say at start-up (`dispatch`, `serve`) that messages only go to the log."""
     if not hirfa.settings.firebase_credentials:
         click.echo("Push: no Firebase credentials; messages are logged to the console")
 
@@ -103,6 +104,7 @@ def start_dispatcher(app: Flask) -> Dispatcher | None:
     hirfa = app.extensions["hirfa"]
     if not hirfa.settings.push_dispatcher:
         return None
+    announce(hirfa)
     dispatcher = make_dispatcher(hirfa)
     dispatcher.start()
     return dispatcher

@@ -4,10 +4,12 @@ logout; and the convergence rule as an algebra (any arrival order, same order)."
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
 from api.services import order_states
+from api.services.push import messages
 from sync import resolution
 from sync.resolution import Unresolvable
 from tests.orders_support import register_device, rows
@@ -122,3 +124,33 @@ def test_the_merge_keeps_the_seller_line_that_went_furthest():
     # merging a merge with one of its inputs changes nothing (idempotent)
     once = order_states.merge(bodies)
     assert order_states.merge([once, bodies[0]]) == once
+
+
+@pytest.mark.parametrize(
+    "count, ar, fr, en",
+    [
+        (1, "منتج واحد في انتظار المراجعة", "1 produit à relire", "1 listing to review"),
+        (2, "منتجان في انتظار المراجعة", "2 produits à relire", "2 listings to review"),
+        (3, "3 منتجات في انتظار المراجعة", "3 produits à relire", "3 listings to review"),
+        (11, "11 منتجًا في انتظار المراجعة", "11 produits à relire", "11 listings to review"),
+        (100, "100 منتج في انتظار المراجعة", "100 produits à relire", "100 listings to review"),
+        (103, "103 منتجات في انتظار المراجعة", "103 produits à relire", "103 listings to review"),
+    ],
+)
+def test_the_digest_title_has_the_plural_form_of_its_count(count, ar, fr, en):
+    data = {"count": count, "cooperative_name": {"fr": "Coop"}}
+    for locale, title in (("ar", ar), ("fr", fr), ("en", en)):
+        assert messages.render("uploads_waiting", data, locale)[0] == title
+
+
+def test_the_no_credentials_notice_is_printed_once_at_start_up(app, monkeypatch):
+    from api import cli_push
+
+    printed = []
+    monkeypatch.setattr(cli_push.click, "echo", printed.append)
+    monkeypatch.setattr(cli_push.Dispatcher, "start", lambda self: None)
+    app.extensions["hirfa"].settings.push_dispatcher = True
+    cli_push.start_dispatcher(app)
+    assert printed == ["Push: no Firebase credentials; messages are logged to the console"]
+    source = Path(cli_push.__file__).with_name("cli.py").read_text(encoding="utf-8")
+    assert "no Firebase credentials" not in source  # serve leaves it to the dispatcher

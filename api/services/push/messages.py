@@ -70,16 +70,41 @@ KINDS: dict[str, Kind] = {
         },
     ),
     # To a coordinator: one digest of the listings waiting for review, not one per photo.
+    # Its title has a plural form per count (COUNTED below).
     "uploads_waiting": Kind(
-        DAY,
-        {
-            "ar": "{count} منتجات في انتظار المراجعة",
-            "fr": "{count} produits à relire",
-            "en": "{count} listings to review",
-        },
-        {"ar": "{cooperative}", "fr": "{cooperative}", "en": "{cooperative}"},
+        DAY, {}, {"ar": "{cooperative}", "fr": "{cooperative}", "en": "{cooperative}"}
     ),
 }
+
+# Titles that carry a count, by CLDR plural category (plural_category). Arabic has six:
+# 1 and 2 say the number with the noun alone (a dual for 2); 3-10 take the plural; from
+# 11 the noun is singular again (accusative from 11 to 99, genitive from 100).
+COUNTED = {
+    "uploads_waiting": {
+        "ar": {
+            "zero": "لا منتجات في انتظار المراجعة",
+            "one": "منتج واحد في انتظار المراجعة",
+            "two": "منتجان في انتظار المراجعة",
+            "few": "{count} منتجات في انتظار المراجعة",
+            "many": "{count} منتجًا في انتظار المراجعة",
+            "other": "{count} منتج في انتظار المراجعة",
+        },
+        "fr": {"one": "{count} produit à relire", "other": "{count} produits à relire"},
+        "en": {"one": "{count} listing to review", "other": "{count} listings to review"},
+    }
+}
+
+
+def plural_category(locale: str, n: int) -> str:
+    """CLDR's plural category of the integer ``n`` in ``locale`` (Unicode CLDR "Language
+    Plural Rules"): French counts 0 and 1 as one, English only 1."""
+    if locale == "ar":
+        if n in (0, 1, 2):
+            return ("zero", "one", "two")[n]
+        return "few" if 3 <= n % 100 <= 10 else "many" if 11 <= n % 100 <= 99 else "other"
+    if locale == "fr":
+        return "one" if n in (0, 1) else "other"
+    return "one" if n == 1 else "other"
 
 
 def choose_locale(*candidates: str | None) -> str:
@@ -120,6 +145,11 @@ def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
         title = STATUS_LABELS.get(data.get("status"), STATUS_LABELS["placed"])[locale]
     elif kind == "review_decided":
         title = DECISIONS.get(data.get("decision"), DECISIONS["request_changes"])[locale]
+    elif kind in COUNTED:
+        forms = COUNTED[kind][locale]
+        count = data.get("count")
+        category = plural_category(locale, count) if isinstance(count, int) else "other"
+        title = forms.get(category, forms["other"]).format(**values)
     else:
         title = spec.titles[locale].format(**values)
     body = spec.bodies[locale].format(**values)
