@@ -87,7 +87,6 @@ class Settings:
     push_backoff_seconds: int = 15  # first retry; doubles each time, capped below
     push_backoff_max_seconds: int = 3600
     # A phone can be offline for days: an order notification waits a week in FCM.
-    push_ttl_seconds: int = 7 * 24 * 3600
     push_idle_seconds: int = 5  # how long the dispatcher waits when the outbox is empty
     push_digest_seconds: int = 3600  # coordinators' "uploads waiting" digest, at most hourly
     push_dispatcher: bool = True  # `serve` runs the dispatcher in a thread
