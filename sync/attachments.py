@@ -42,11 +42,19 @@ def normalise(
     new_pos: int,
     parent_atts: dict[str, Any],
     max_bytes: int,
+    own_digests: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Turn incoming attachments (inline base64 or stubs) into stored stubs.
 
-    Inline data is stored by digest and gets ``revpos`` = the new revision's position;
-    a stub keeps the ``revpos`` it had in the parent revision.
+    Inline data is stored by digest and gets ``revpos`` = the new revision's position.
+    A stub must name bytes this document already has, never bytes that merely exist in
+    the store (another user's photo): for a new edit (``own_digests`` None) it is
+    resolved by name against the parent revision, as CouchDB does (couch_att
+    ``merge_stubs``: the parent's attachment is kept, a stub with no such name, or with
+    a ``revpos`` past the parent's, is ``missing_stub``). A replicated revision
+    (``own_digests``: every attachment of the document's stored revisions, by digest)
+    may name any of those by digest; otherwise it is ``missing_stub`` too, and the
+    replicator sends the document again with its bytes inline.
     """
     if not attachments:
         return {}
@@ -61,12 +69,9 @@ def normalise(
             att.get("content_type") or known.get("content_type") or "application/octet-stream"
         )
         if att.get("stub"):
-            digest = att.get("digest") or known.get("digest")
-            if not digest or not has_digest(db, digest):
-                raise MissingStub(f"attachment {name!r} is a stub but its content is unknown")
-            revpos = att.get("revpos") or known.get("revpos") or new_pos
-            length = att.get("length") or known.get("length") or 0
-        elif "data" in att:
+            stubs[name] = _resolve_stub(db, name, att, known, own_digests)
+            continue
+        if "data" in att:
             try:
                 data = base64.b64decode(att["data"], validate=True)
             except (binascii.Error, TypeError, ValueError) as exc:
@@ -85,6 +90,36 @@ def normalise(
             "stub": True,
         }
     return stubs
+
+
+def _resolve_stub(
+    db: sqlite_utils.Database,
+    name: str,
+    att: dict[str, Any],
+    known: dict[str, Any],
+    own_digests: dict[str, dict[str, Any]] | None,
+) -> dict[str, Any]:
+    missing = MissingStub(f"attachment {name!r} is a stub but its content is unknown")
+    if own_digests is None:
+        revpos = att.get("revpos")
+        if not known or (isinstance(revpos, int) and revpos > known.get("revpos", 0)):
+            raise missing
+        found = known
+    else:
+        digest = att.get("digest") or known.get("digest")
+        found = own_digests.get(digest) if isinstance(digest, str) else None
+        if found is None:
+            raise missing
+        found = {**found, "revpos": att.get("revpos") or found.get("revpos")}
+    if not has_digest(db, found["digest"]):  # bytes lost (a restore): send them again
+        raise missing
+    return {
+        "content_type": found.get("content_type") or "application/octet-stream",
+        "digest": found["digest"],
+        "length": found.get("length") or 0,
+        "revpos": found.get("revpos") or 1,
+        "stub": True,
+    }
 
 
 def expand(db: sqlite_utils.Database, stubs: dict[str, Any], since_pos: int = 0) -> dict[str, Any]:

@@ -38,13 +38,17 @@ class ReadMixin:
         deleted_conflicts: bool = False,
         attachments_data: bool = False,
         atts_since: list[str] | None = None,
+        visible: Visible = None,
     ) -> dict[str, Any] | None:
-        """The document at ``rev`` as CouchDB returns it, or None if its body is gone."""
+        """The document at ``rev`` as CouchDB returns it, or None if its body is gone or
+        the revision is outside ``visible``."""
         node = row.tree.get(rev)
         if node is None:
             return None
         body = self.body(row.id, rev)
         if body is None and not node.deleted:
+            return None
+        if not self._revision_visible(row, body, visible):
             return None
         doc: dict[str, Any] = {"_id": row.id, "_rev": rev}
         doc.update({k: v for k, v in (body or {}).items() if k != "_attachments"})
@@ -69,6 +73,20 @@ class ReadMixin:
                 doc["_deleted_conflicts"] = found
         return doc
 
+    def _revision_visible(self, row, body: dict[str, Any] | None, visible: Visible) -> bool:
+        """Whether the caller may read this revision of a document it can see now.
+
+        The document's current channels decide whether it exists for the caller (a
+        document that left them answers as a missing one, with a removal in the feeds);
+        an older or losing revision must also be in the caller's channels by its own body,
+        as Sync Gateway keeps channels per revision: otherwise whoever a document passed
+        to (a forged branch, a takeover) could read by ``?rev=`` what it held before. A
+        revision without fields (a bare tombstone) has the document's channels.
+        """
+        if visible is None or not body or not any(not k.startswith("_") for k in body):
+            return True
+        return can_see(visible, self.channels_fn(row.id, body))
+
     def get_doc(
         self,
         doc_id: str,
@@ -85,9 +103,10 @@ class ReadMixin:
                 raise NotFound("deleted")
             rev = row.winner
         elif latest:
+            # CouchDB's order: the descendant leaf that would win (live before deleted).
             leaves = revtree.find_leaf_for(row.tree, rev)
-            rev = max(leaves, key=lambda r: revtree.parse_rev(r)) if leaves else rev
-        doc = self.render(row, rev, **options)
+            rev = leaves[0] if leaves else rev
+        doc = self.render(row, rev, visible=visible, **options)
         if doc is None:
             raise NotFound("missing")
         return doc
@@ -111,12 +130,21 @@ class ReadMixin:
         else:
             raise BadRequest('open_revs must be "all" or a JSON list of revisions')
         out = []
+        seen: set[str] = set()
         for rev in wanted:
             targets = [rev]
             if row is not None and latest:
                 targets = revtree.find_leaf_for(row.tree, rev) or [rev]
             for target in targets:
-                doc = self.render(row, target, **options) if row is not None else None
+                # Two asked revisions on one branch have the same latest leaf: once.
+                if target in seen:
+                    continue
+                seen.add(target)
+                doc = (
+                    self.render(row, target, visible=visible, **options)
+                    if row is not None
+                    else None
+                )
                 out.append({"ok": doc} if doc is not None else {"missing": target})
         return out
 

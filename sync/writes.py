@@ -18,11 +18,37 @@ import sqlite_utils
 
 from . import attachments, revtree
 from .database import after_commit, write_transaction
-from .errors import BadRequest, Conflict, StoreError
+from .errors import BadRequest, Conflict, Forbidden, StoreError
+from .reads import Visible, can_see
 
 ChannelsFn = Callable[[str, dict[str, Any] | None], set[str]]
-# check(doc_id, current winner body or None, new body or None if deleted): raises Forbidden
+# check(doc_id, old, new): raises Forbidden. ``old`` is the document's last live body (its
+# winner; for a deleted document the latest revision that still has fields; None: a new
+# document), ``new`` the revision written (with ``"_deleted": True`` for a deletion).
+# A check may carry ``visible``, the channels its writer reads (see ``seeing``).
 CheckFn = Callable[[str, dict[str, Any] | None, dict[str, Any]], None]
+# What a writer who cannot see a document is told, whatever the document holds.
+UNSEEN = "you may not write this document"
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class SeeingCheck:
+    """A check that knows the channels its writer reads: writes to a document outside
+    them are refused before anything about the document (its revisions, whether it was
+    deleted) shapes the answer."""
+
+    check: CheckFn
+    visible: Visible
+
+    def __call__(self, doc_id: str, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        self.check(doc_id, old, new)
+
+
+def seeing(check: CheckFn | None, visible: Visible) -> CheckFn | None:
+    if check is None or isinstance(check, SeeingCheck):
+        return check
+    return SeeingCheck(check, visible)
 
 
 @dataclass
@@ -91,6 +117,66 @@ def _replication_order(doc: Any) -> tuple[str, int]:
     revisions = doc.get("_revisions")
     start = revisions.get("start") if isinstance(revisions, dict) else None
     return (doc_id, start if isinstance(start, int) else 0)
+
+
+def _checked_body(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the check sees of an incoming document before it is stored."""
+    body = {k: v for k, v in doc.items() if not k.startswith("_")}
+    return {**body, "_deleted": True} if doc.get("_deleted") else body
+
+
+def _passes(check: CheckFn, doc_id: str, body: dict[str, Any]) -> bool:
+    try:
+        check(doc_id, body, body)
+    except Forbidden:
+        return False
+    return True
+
+
+def _has_stubs(doc: dict[str, Any]) -> bool:
+    atts = doc.get("_attachments")
+    return isinstance(atts, dict) and any(
+        isinstance(a, dict) and a.get("stub") for a in atts.values()
+    )
+
+
+class _Bodies:
+    """The stored bodies of one document's revisions, read once, when first needed."""
+
+    def __init__(self, store: Any, doc_id: str) -> None:
+        self.store, self.doc_id = store, doc_id
+        self._bodies: dict[str, dict[str, Any]] | None = None
+
+    def get(self, rev: str) -> dict[str, Any] | None:
+        if self._bodies is None:
+            self._bodies = {
+                rev: json.loads(body)
+                for rev, body in self.store.db.execute(
+                    "SELECT rev, body FROM revs WHERE doc_id = ? AND body IS NOT NULL",
+                    [self.doc_id],
+                )
+            }
+        return self._bodies.get(rev)
+
+    def digests(self) -> dict[str, dict[str, Any]]:
+        """Every attachment of the stored revisions, by digest: what a replicated stub
+        of this document may name."""
+        self.get("")
+        found: dict[str, dict[str, Any]] = {}
+        for body in (self._bodies or {}).values():
+            for stub in (body.get("_attachments") or {}).values():
+                found.setdefault(stub["digest"], stub)
+        return found
+
+    def nearest_attachments(self, ancestors: list[str], tree: revtree.Tree) -> dict[str, Any]:
+        """The attachments of the newest ancestor we have a body of (stubs without a digest
+        are named by it)."""
+        for rev in ancestors:
+            if rev in tree:
+                body = self.get(rev)
+                if body is not None:
+                    return body.get("_attachments") or {}
+        return {}
 
 
 def _stores_bytes(doc: Any) -> bool:
@@ -168,17 +254,41 @@ class WriteMixin:
         deleted = bool(doc.get("_deleted"))
         row = batch.rows[doc_id] if doc_id in batch.rows else self.row(doc_id)
         tree = row.tree if row else {}
+        stored = _Bodies(self, doc_id)
+        conflict: Conflict | None = None
+        own_digests = None
         if new_edits:
-            ancestors, parent_atts = self._new_edit_ancestors(doc, row)
+            try:
+                ancestors, parent_atts = self._new_edit_ancestors(doc, row)
+            except Conflict as exc:
+                ancestors, parent_atts, conflict = [], {}, exc
             new_pos = revtree.parse_rev(ancestors[0])[0] + 1 if ancestors else 1
         else:
             path = self._replicated_path(doc)
-            parent_atts = {}
-            if path[0] in tree:  # already have it: nothing to do (idempotent)
-                return path[0], None
             new_pos = revtree.parse_rev(path[0])[0]
+            parent_atts = {}
+            if _has_stubs(doc) and path[0] not in tree:
+                parent_atts = stored.nearest_attachments(path[1:], tree)
+                own_digests = stored.digests()
+        old = None
+        if check is not None:
+            old = self._last_live_body(row, stored)
+            # Access before concurrency: a 409, a deleted winner or a revision we already
+            # have would tell a writer who cannot see the document that it exists.
+            doubtful = conflict is not None or (row is not None and row.deleted)
+            doubtful = doubtful or (not new_edits and path[0] in tree)
+            self._guard(check, doc_id, doc, row, old, doubtful)
+        if conflict is not None:
+            raise conflict
+        if not new_edits and path[0] in tree:  # already have it: nothing to do (idempotent)
+            return path[0], None
         stubs = attachments.normalise(
-            self.db, doc.get("_attachments"), new_pos, parent_atts, self.max_attachment_bytes
+            self.db,
+            doc.get("_attachments"),
+            new_pos,
+            parent_atts,
+            self.max_attachment_bytes,
+            own_digests,
         )
         body = _body_of({**doc, "_attachments": stubs})
         if new_edits:
@@ -190,7 +300,9 @@ class WriteMixin:
             ]
         new_rev = path[0]
         if check is not None:
-            old = self.body(doc_id, row.winner) if row and not row.deleted else None
+            # A deleted document is checked against its last live body: recreating it is
+            # an update of someone's document, not a new one (or anyone could take over
+            # a deleted document and read its history by ?rev=).
             check(doc_id, old, body if not deleted else {**body, "_deleted": True})
         merged, changed = revtree.merge_path(tree, path, deleted)
         if not changed:
@@ -203,6 +315,50 @@ class WriteMixin:
         if (set(tree) | set(path)) - set(merged):
             self._drop_stemmed(doc_id, merged)
         return new_rev, self._row_update(doc_id, merged, row, batch.seq + 1, {new_rev: body})
+
+    def _last_live_body(self, row: DocRow | None, stored: _Bodies) -> dict[str, Any] | None:
+        """The winner's body; for a deleted document the latest body with fields on the
+        winner's branch (the tombstone's own, if it kept them)."""
+        if row is None:
+            return None
+        if not row.deleted:
+            return self.body(row.id, row.winner)
+        for rev in revtree.ancestry(row.tree, row.winner):
+            body = stored.get(rev)
+            if body and any(not k.startswith("_") for k in body):
+                return body
+        return None
+
+    def _guard(
+        self,
+        check: CheckFn,
+        doc_id: str,
+        doc: dict[str, Any],
+        row: DocRow | None,
+        old: dict[str, Any] | None,
+        doubtful: bool,
+    ) -> None:
+        """Refuse a write to a document its writer cannot see, the way a write of the same
+        body to a free id is refused (so the answer does not say whether the id is taken).
+
+        Who can see it: the channels the check carries (``SeeingCheck``); without them,
+        whoever may keep the document as it is (``check(old, old)``), asked only where the
+        answer would otherwise leak (``doubtful``); elsewhere the check below decides.
+        """
+        visible = getattr(check, "visible", _UNKNOWN)
+        if row is None:
+            if doubtful:  # a _rev for a free id: its 409 comes after the same check
+                check(doc_id, None, _checked_body(doc))
+            return
+        if visible is _UNKNOWN:
+            if not doubtful:
+                return
+            seen = old is not None and _passes(check, doc_id, old)
+        else:
+            seen = can_see(visible, row.channels)  # type: ignore[arg-type]
+        if not seen:
+            check(doc_id, None, _checked_body(doc))
+            raise Forbidden(UNSEEN)
 
     def _new_edit_ancestors(self, doc: dict, row: DocRow | None) -> tuple[list[str], dict]:
         """The new revision's ancestry (newest first) and its parent's attachments."""

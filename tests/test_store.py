@@ -274,3 +274,46 @@ def test_longpolls_are_woken_only_after_the_outermost_commit(store):
         store.put({"_id": "kept", "owner": "x"})
         assert notifier.seq == 0  # written, not yet committed: nobody may read it yet
     assert notifier.seq == store.update_seq() > 0
+
+
+def test_latest_follows_couchdbs_leaf_order_and_answers_each_leaf_once(store):
+    # 1-a has two descendants: 2-b (live) and 3-d (deleted, on the longer branch)
+    store.bulk_docs(
+        [
+            {
+                "_id": "a",
+                "owner": "x",
+                "_rev": "2-b",
+                "_revisions": {"start": 2, "ids": ["b", "a"]},
+            },
+            {
+                "_id": "a",
+                "_rev": "3-d",
+                "_deleted": True,
+                "_revisions": {"start": 3, "ids": ["d", "c", "a"]},
+            },
+        ],
+        new_edits=False,
+    )
+    # The live leaf wins over the deleted one, as it wins the document.
+    assert store.get_doc("a", rev="1-a", latest=True)["_rev"] == "2-b"
+    assert store.get_doc("a", rev="2-c", latest=True)["_rev"] == "3-d"
+    answers = store.open_revs("a", ["1-a", "2-c", "3-d"], latest=True)
+    assert sorted(a["ok"]["_rev"] for a in answers) == ["2-b", "3-d"]
+
+
+def test_a_revision_is_read_only_by_who_sees_its_own_channels(store):
+    rev1 = store.put(
+        {"_id": "a", "owner": "x", "_attachments": {"f": {"content_type": "t", "data": b64(b"x")}}}
+    )
+    rev2 = store.put({"_id": "a", "_rev": rev1, "owner": "y"})
+    y = {"owner:y"}
+    assert store.get_doc("a", y)["_rev"] == rev2
+    with pytest.raises(NotFound):
+        store.get_doc("a", y, rev=rev1)
+    with pytest.raises(NotFound):
+        store.get_attachment("a", "f", y, rev=rev1)
+    assert store.open_revs("a", [rev1], y) == [{"missing": rev1}]
+    assert store.get_doc("a", rev=rev1)["owner"] == "x"  # everything, for who sees all
+    rev3 = store.put({"_id": "a", "_rev": rev2, "_deleted": True})
+    assert store.get_doc("a", y, rev=rev3)["_deleted"] is True  # a bare tombstone: the doc's
