@@ -38,8 +38,23 @@ class SyncRequestSchema(Schema):
         load_default="",
         validate=validate.Length(max=100),
         metadata={
-            "description": "The device's id: what it pushes is not sent back to it.",
+            "description": "The device's id, stable per installation: what it pushes is "
+            "not sent back to it, and its first sync skips deletions. Without one (empty), "
+            "nothing is held back: every change since the cursor comes, deletions "
+            "included, since two phones without an id cannot be told apart.",
             "example": "phone-7f3a",
+        },
+    )
+    server = fields.String(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "The `server` of the previous answer, whose sequence `since` "
+            "is. When it is not this server's (the store was restored from a backup and "
+            "got a new uuid), the answer has `reset: true`, its changes start from 0 "
+            "(deletions included) and the device should push again every document it "
+            "holds, with the history it knows (revisions the server has cost nothing).",
+            "example": "8c3f2a9e1b7d4c6f0a5e9d8c7b6a5f4e",
         },
     )
     since = fields.Integer(
@@ -110,6 +125,19 @@ class SyncResponseSchema(Schema):
         },
     )
     cursor = fields.Integer(metadata={"description": "Send as `since` next.", "example": 1240})
+    server = fields.String(
+        metadata={
+            "description": "This server's uuid: send it as `server` with the cursor.",
+            "example": "8c3f2a9e1b7d4c6f0a5e9d8c7b6a5f4e",
+        }
+    )
+    reset = fields.Boolean(
+        metadata={
+            "description": "Present (true) when the request named another server: the "
+            "cursor restarted from 0; push every document held again, then sync on.",
+            "example": True,
+        }
+    )
     more = fields.Boolean(
         metadata={"description": "true: another page is waiting; sync again.", "example": False}
     )

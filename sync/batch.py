@@ -11,7 +11,13 @@ user's channels (cut by bytes, not by count), the next cursor and whether more w
 A request id makes retries safe: its per-document outcomes are stored in the same
 transaction as the writes, so a retry after a lost answer gets them back and writes
 nothing (the revisions are content-addressed anyway). What a device pushed is recorded
-until its cursor passes it, so no page sends it back.
+until its cursor passes it, so no page sends it back (for a device that names itself:
+two phones that send no device id would hide each other's pushes otherwise).
+
+Every answer names the server (its uuid, ``server_info``). A store restored from a
+backup gets a new uuid, and its sequences no longer mean what the device's cursor
+meant: a request naming another server is answered with ``reset: true`` and a pull from
+0, deletions included, and the device pushes again everything it holds.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ import sqlite_utils
 from . import revtree
 from .database import StorageError, write_transaction
 from .errors import BadRequest, StoreError, TooLarge
-from .reads import Visible
+from .reads import Visible, can_see
 from .store import CheckFn, DocRow, DocumentStore
+from .writes import UNSEEN, seeing
 
 # Candidates read per query while filling a page: a page of 256 KB holds a few hundred.
 SCAN_CHUNK = 200
@@ -87,19 +94,34 @@ def sync(
 ) -> dict[str, Any]:
     """Answer one compact-protocol request (already parsed by SyncRequestSchema)."""
     docs, device, since = request["docs"], request["device"], request["since"]
+    server = server_uuid(store)
+    # The device's cursor is a sequence of another store (this one was restored from a
+    # backup): start again from 0, deletions included, and have the device push again.
+    reset = request.get("server") not in (None, server)
+    if reset:
+        since = 0
+    check = seeing(check, visible)
     results: list[dict[str, Any]] = []
     if docs:
         _check_docs(docs, limits)
         results = push(
-            store, user_id, device, request.get("request_id"), since, docs, check, limits
+            store, user_id, device, request.get("request_id"), since, docs, check, limits, visible
         )
-    answer: dict[str, Any] = {"results": results}
+    answer: dict[str, Any] = {"results": results, "server": server}
+    if reset:
+        answer["reset"] = True
     if request.get("pull", True):
         budget = min(request.get("max_bytes") or limits.page_bytes, limits.max_page_bytes)
-        answer.update(pull(store, user_id, device, since, visible, budget))
+        first = not reset and not docs and since == 0
+        answer.update(pull(store, user_id, device, since, visible, budget, first))
     else:
         answer.update({"changes": [], "cursor": since, "more": False})
     return answer
+
+
+def server_uuid(store: DocumentStore) -> str:
+    row = store.db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
+    return row[0] if row else ""
 
 
 def _check_docs(docs: list[Any], limits: Limits) -> None:
@@ -133,6 +155,7 @@ def push(
     docs: list[dict[str, Any]],
     check: CheckFn | None,
     limits: Limits,
+    visible: Visible = None,
 ) -> list[dict[str, Any]]:
     """Store the revisions; one outcome per revision, the same on every retry of the id."""
     db = store.db
@@ -150,21 +173,22 @@ def push(
                 return json.loads(found[1])
         written = store.bulk_docs(docs, new_edits=False, check=check)
         rows = store.rows(sorted({w["id"] for w in written if "error" not in w}))
-        results = [_outcome(w, rows) for w in written]
-        # The device's cursor has passed these: they can no longer come back to it.
-        db.execute(
-            "DELETE FROM compact_sync_pushed WHERE user_id = ? AND device = ? AND seq <= ?",
-            [user_id, device, since],
-        )
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO compact_sync_pushed (user_id, device, doc_id, rev, seq) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (user_id, device, w["id"], w["rev"], rows[w["id"]].seq)
-                for w in written
-                if "error" not in w and w["id"] in rows
-            ],
-        )
+        results = [_outcome(w, rows, visible) for w in written]
+        if device:  # echo suppression needs to know which phone is which
+            # The device's cursor has passed these: they can no longer come back to it.
+            db.execute(
+                "DELETE FROM compact_sync_pushed WHERE user_id = ? AND device = ? AND seq <= ?",
+                [user_id, device, since],
+            )
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO compact_sync_pushed (user_id, device, doc_id, rev, seq) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (user_id, device, w["id"], w["rev"], rows[w["id"]].seq)
+                    for w in written
+                    if "error" not in w and w["id"] in rows
+                ],
+            )
         if request_id:
             now = time.time()
             db.execute(
@@ -179,12 +203,18 @@ def push(
     return results
 
 
-def _outcome(written: dict[str, Any], rows: dict[str, DocRow]) -> dict[str, Any]:
+def _outcome(
+    written: dict[str, Any], rows: dict[str, DocRow], visible: Visible = None
+) -> dict[str, Any]:
     doc_id = written.get("id")
     if "error" in written:
         status = "forbidden" if written["error"] == "forbidden" else "invalid"
         return {"id": doc_id, "status": status, "reason": written["reason"]}
     row = rows[doc_id]
+    if not can_see(visible, row.channels):
+        # A revision the server already had, of a document this user cannot see (or one
+        # that left their channels with this write): its winner and conflicts are not theirs.
+        return {"id": doc_id, "status": "forbidden", "reason": UNSEEN}
     live = [leaf for leaf in revtree.leaves(row.tree) if not row.tree[leaf].deleted]
     if written["rev"] in live and len(live) > 1:
         # Stored, as CouchDB would, but the device's branch now competes with another:
@@ -201,20 +231,30 @@ def pull(
     since: int,
     visible: Visible,
     max_bytes: int,
+    first: bool = False,
 ) -> dict[str, Any]:
-    """Changes after ``since`` up to ``max_bytes`` of JSON (at least one), and the cursor."""
+    """Changes after ``since`` up to ``max_bytes`` of JSON (at least one), and the cursor.
+
+    ``first``: a device with nothing needs no deletions or removals. Only a named device
+    that never pushed can be known to have nothing (a push with ``pull: false`` leaves
+    the cursor at 0); without a device id the deletions are always sent.
+    """
     db = store.db
-    first = since == 0  # a device with nothing needs no deletions or removals
     with read_snapshot(db):
         head = store.update_seq()
-        echoes = {
-            r[0]: (r[1], r[2])
-            for r in db.execute(
-                "SELECT doc_id, rev, seq FROM compact_sync_pushed "
-                "WHERE user_id = ? AND device = ? AND seq > ?",
-                [user_id, device, since],
-            )
-        }
+        echoes: dict[str, tuple[str, int]] = {}
+        if device:
+            echoes = {
+                r[0]: (r[1], r[2])
+                for r in db.execute(
+                    "SELECT doc_id, rev, seq FROM compact_sync_pushed "
+                    "WHERE user_id = ? AND device = ? AND seq > ?",
+                    [user_id, device, since],
+                )
+            }
+            first = first and not _has_pushed(db, user_id, device)
+        else:
+            first = False
         changes: list[dict[str, Any]] = []
         used, cursor, scan, more = 0, since, since, False
         while not more:
@@ -239,6 +279,16 @@ def pull(
         if not more:
             cursor = max(cursor, head)
     return {"changes": changes, "cursor": cursor, "more": more}
+
+
+def _has_pushed(db: sqlite_utils.Database, user_id: str, device: str) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM compact_sync_pushed WHERE user_id = ? AND device = ? LIMIT 1",
+            [user_id, device],
+        ).fetchone()
+        is not None
+    )
 
 
 def _entry(

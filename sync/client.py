@@ -6,6 +6,11 @@ the cursor. ``sync()`` is one request when there is nothing more to pull; a requ
 fails on the network is sent again with the same request id, which the server answers
 with the first outcome. ``first_sync()`` streams the snapshot, resuming after the last
 complete line when the connection drops, then syncs from the snapshot's sequence.
+
+Each answer names the server; the client sends that name with its cursor. When the
+server was restored from a backup (a new uuid), it answers ``reset``: the client pushes
+every document it holds again, with the history it knows (what the server still has
+costs nothing there), without pulling, then pulls everything from 0.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from . import revtree
 
 RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 GZIP_ABOVE = 1024  # smaller bodies are sent as they are: gzip's framing would cost more
+PUSH_BATCH = 500  # revisions per request (the server takes at most 2,000)
+HISTORY_KEEP = 100  # revisions of each document's history kept for a push after a reset
 
 
 class SyncFailed(RuntimeError):
@@ -56,7 +63,10 @@ class CompactClient:
         self.pending: dict[str, dict[str, Any]] = {}  # id -> body of the unpushed revision
         self.rejected: dict[str, dict[str, Any]] = {}  # id -> the forbidden/invalid outcome
         self.conflicts: dict[str, dict[str, Any]] = {}  # id -> the last conflict outcome
+        self.history: dict[str, list[str]] = {}  # id -> every revision known, newest first
         self.cursor = 0
+        self.server: str | None = None  # whose sequence the cursor is
+        self.resets = 0
         self.requests = 0
         self._counter = itertools.count(1)
 
@@ -73,6 +83,7 @@ class CompactClient:
         parent = chain[0] if chain else None
         rev = revtree.new_rev_id(parent, body, deleted)
         self.chains[doc_id] = [rev, *chain]
+        self.history[doc_id] = [rev, *self.history.get(doc_id, chain)][:HISTORY_KEEP]
         self.pending[doc_id] = {**body, "_deleted": True} if deleted else body
         current = {"_id": doc_id, "_rev": rev, **body}
         if deleted:
@@ -134,27 +145,73 @@ class CompactClient:
 
     def sync(self) -> dict[str, int]:
         """Push what is pending and pull until nothing more waits; counts of what moved."""
-        pushed = self.outgoing()
-        moved = {"pushed": len(pushed), "pulled": 0, "requests": 0}
+        queue = self.outgoing()
+        moved = {"pushed": len(queue), "pulled": 0, "requests": 0}
+        restoring = False  # pushing everything again after a reset
         while True:
+            pushed, queue = queue[:PUSH_BATCH], queue[PUSH_BATCH:]
             body: dict[str, Any] = {"since": self.cursor, "device": self.device}
+            if self.server:
+                body["server"] = self.server
             if pushed:
                 body["docs"] = pushed
                 body["request_id"] = f"{self.device}:{next(self._counter)}:{uuid.uuid4().hex[:8]}"
+            if restoring and queue:
+                # Pull only when the server has everything: a page read before a document's
+                # push could carry an older revision, and nothing would send the newer one.
+                body["pull"] = False
             if self.max_bytes:
                 body["max_bytes"] = self.max_bytes
             answer = self.post(body)
             moved["requests"] += 1
-            self._apply_results(pushed, answer["results"])
-            pushed = []
+            self.server = answer.get("server") or self.server
+            self._apply_results(pushed, answer["results"], restoring)
+            if answer.get("reset"):
+                self.resets += 1
+                moved["resets"] = moved.get("resets", 0) + 1
+                if moved["resets"] > 2:
+                    raise SyncFailed("the server keeps answering reset")
+                # The store was restored from a backup: it may have lost what we pushed, and
+                # our cursor means nothing there. Push everything we hold, then pull from 0.
+                restoring, queue, self.cursor = True, self.everything(), 0
+                moved["pushed"] += len(queue)
+                continue
             for change in answer["changes"]:
                 self._apply_change(change)
             moved["pulled"] += len(answer["changes"])
             self.cursor = answer["cursor"]
-            if not answer["more"]:
+            if not answer["more"] and not queue:
                 return moved
 
-    def _apply_results(self, pushed: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+    def everything(self) -> list[dict[str, Any]]:
+        """Every document this device holds or has pending, with its known history."""
+        out = []
+        for doc_id in sorted(set(self.docs) | set(self.pending)):
+            history = self.history.get(doc_id) or self.chains.get(doc_id)
+            if not history:
+                continue
+            if doc_id in self.pending:
+                body = self.pending[doc_id]
+            else:
+                held = self.docs[doc_id]
+                body = {k: v for k, v in held.items() if not k.startswith("_")}
+                if held.get("_attachments"):
+                    body["_attachments"] = held["_attachments"]
+            start = revtree.parse_rev(history[0])[0]
+            ids = [revtree.parse_rev(rev)[1] for rev in history]
+            out.append(
+                {
+                    "_id": doc_id,
+                    "_rev": history[0],
+                    "_revisions": {"start": start, "ids": ids},
+                    **body,
+                }
+            )
+        return out
+
+    def _apply_results(
+        self, pushed: list[dict[str, Any]], results: list[dict[str, Any]], restoring: bool = False
+    ) -> None:
         for doc, result in zip(pushed, results, strict=True):
             doc_id = doc["_id"]
             if self.pending.get(doc_id) is not None and self.chains[doc_id][0] == doc["_rev"]:
@@ -165,6 +222,11 @@ class CompactClient:
                     self.conflicts[doc_id] = result
             else:
                 self.rejected[doc_id] = result
+                if restoring and doc_id not in self.pending:
+                    # The restored server lacks it and will not take it from us: keep
+                    # nothing it lost (the pull from 0 brings what it has instead).
+                    for held in (self.docs, self.chains, self.history):
+                        held.pop(doc_id, None)
 
     def _apply_change(self, change: dict[str, Any]) -> None:
         doc_id = change["_id"]
@@ -173,9 +235,13 @@ class CompactClient:
         if change.get("_deleted") or change.get("_removed"):
             self.docs.pop(doc_id, None)
             self.chains.pop(doc_id, None)
+            self.history.pop(doc_id, None)
             return
         self.docs[doc_id] = change
         self.chains[doc_id] = [change["_rev"]]
+        known = self.history.get(doc_id, [])
+        rev = change["_rev"]
+        self.history[doc_id] = known[known.index(rev) :] if rev in known else [rev]
 
     def first_sync(self, resume_limit: int = 20) -> dict[str, int]:
         """Load the snapshot (resuming after drops), then sync from its sequence."""
@@ -217,6 +283,7 @@ class CompactClient:
                     if "_id" in line:
                         self.docs[line["_id"]] = line
                         self.chains[line["_id"]] = [line["_rev"]]
+                        self.history[line["_id"]] = [line["_rev"]]
                         after = line["_id"]
                     elif line.get("done"):
                         return seq, after, True

@@ -1,0 +1,117 @@
+"""The compact protocol's corners: what an outcome may say, devices without an id, a
+cursor of 0 after pushes, and a server restored from a backup (a new uuid)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sync.batch import server_uuid
+from tests.test_batch import client_for, product, server, store_of  # noqa: F401
+
+
+def test_a_known_revision_of_an_invisible_document_says_nothing_about_it(server):  # noqa: F811
+    store = store_of(server)
+    theirs = product(1, owner="art_khadija")
+    store.bulk_docs(
+        [{**theirs, "_rev": "1-a", "v": 1}, {**theirs, "_rev": "1-b", "v": 2}], new_edits=False
+    )
+    fatima = client_for(server, "artisan", "f")
+    answer = fatima.post(
+        {
+            "device": "f",
+            "docs": [{**theirs, "v": 1, "_rev": "1-a", "_revisions": {"start": 1, "ids": ["a"]}}],
+        }
+    )
+    [outcome] = answer["results"]
+    assert outcome["status"] == "forbidden"
+    assert set(outcome) == {"id", "status", "reason"}  # no winner, no conflicts
+    assert "1-b" not in str(answer)
+
+
+def _post(device, name: str, since: int = 0, **body) -> dict:
+    return device.post({"since": since, **({"device": name} if name else {}), **body})
+
+
+def test_phones_without_a_device_id_see_each_others_pushes(server):  # noqa: F811
+    one = client_for(server, "artisan", "x")
+    two = client_for(server, "artisan", "y")
+    one.put(product(1))
+    first = _post(one, "", docs=one.outgoing())
+    assert first["results"][0]["status"] == "ok"
+    assert [c["_id"] for c in first["changes"]] == ["product:1"]  # nothing is held back
+    # the same user, another phone, no device id either: it must get the product
+    got = _post(two, "")
+    assert [c["_id"] for c in got["changes"]] == ["product:1"]
+    # a named device still gets nothing of its own back
+    one.put(product(2))
+    named = _post(one, "phone-1", since=first["cursor"], docs=one.outgoing()[1:])
+    assert named["results"][0]["status"] == "ok"
+    assert named["changes"] == []  # not product:2, which it just pushed
+
+
+def test_a_device_at_cursor_0_that_pushed_gets_the_deletions(server):  # noqa: F811
+    a = client_for(server, "artisan", "a")
+    a.put(product(1))
+    pushed = _post(a, "a", docs=a.outgoing(), pull=False)
+    assert pushed["cursor"] == 0
+    b = client_for(server, "artisan", "b")
+    b.sync()
+    b.delete("product:1")
+    b.sync()
+    pulled = _post(a, "a")
+    assert pulled["changes"] == [
+        {"_id": "product:1", "_rev": pulled["changes"][0]["_rev"], "_deleted": True}
+    ]
+    # a device with nothing, named, that never pushed: no deletions (it has nothing to drop)
+    assert _post(client_for(server, "artisan", "c"), "c")["changes"] == []
+
+
+def test_a_restored_server_resets_the_device_which_pushes_again(server):  # noqa: F811
+    store = store_of(server)
+    artisan = client_for(server, "artisan", "a")
+    artisan.put(product(1))
+    artisan.sync()
+    assert artisan.server == server_uuid(store)
+    backup = sqlite3.connect(":memory:")
+    store.db.conn.backup(backup)
+    # after the backup: the device pushes an edit and a new document
+    artisan.put({**product(1), "price_centimes": 500})
+    artisan.put(product(2))
+    artisan.sync()
+    assert store.row("product:2") is not None
+    # the operator restores the backup (which lost both) and the store gets a new uuid
+    backup.backup(store.db.conn)
+    with store.db.conn:
+        store.db.execute("UPDATE server_info SET value = 'restored-uuid' WHERE key = 'uuid'")
+    assert store.row("product:2") is None
+    store.put(product("server-side"))  # written on the server after the restore
+    moved = artisan.sync()
+    assert moved["resets"] == 1
+    assert artisan.server == "restored-uuid"
+    # the server has the device's documents again, at the device's revisions
+    assert store.row("product:2").winner == artisan.docs["product:2"]["_rev"]
+    assert store.row("product:1").winner == artisan.docs["product:1"]["_rev"]
+    assert store.winner_body("product:1")["price_centimes"] == 500
+    assert len(store.open_revs("product:1", "all")) == 1  # grafted on, not a conflict
+    # and the device has the server's
+    assert set(artisan.docs) == {"product:1", "product:2", "product:server-side"}
+    assert not artisan.pending and not artisan.rejected
+    # the next sync is an ordinary one
+    assert artisan.sync() == {"pushed": 0, "pulled": 0, "requests": 1}
+
+
+def test_a_restored_server_takes_deletions_from_zero(server):  # noqa: F811
+    store = store_of(server)
+    artisan = client_for(server, "artisan", "a")
+    artisan.put(product(1))
+    artisan.sync()
+    # gone on the server meanwhile, and the server restored: the device must drop it
+    current = store.get_doc("product:1")
+    store.put({**current, "_deleted": True})
+    with store.db.conn:
+        store.db.execute("UPDATE server_info SET value = 'other' WHERE key = 'uuid'")
+    answer = _post(artisan, "a", since=artisan.cursor, server=artisan.server)
+    assert answer["reset"] is True and answer["server"] == "other"
+    assert [c.get("_deleted") for c in answer["changes"]] == [True]
+    artisan.sync()
+    assert artisan.docs == {}
