@@ -93,26 +93,69 @@ def test_an_interrupted_snapshot_resumes_to_the_same_set(server, write_in_betwee
         measure.first_sync()
         full = link.bytes["down"] - before
         device = client_for(server, "coordinator", "cut", url=url, timeout_s=2)
+        device.docs = received = CountingDict()
+        first_part = device._snapshot_part
+        parts: list[tuple | None] = []
+
+        def part(after):
+            result = None
+            try:
+                result = first_part(after)
+            finally:
+                parts.append(result)
+                if write_in_between and len(parts) == 1:
+                    # Changes land after the first part was cut, before the device resumes:
+                    # one before the cut (0001), one after it (0399), one new document.
+                    store.put({**store.get_doc("product:0001"), "story": {"fr": "changée"}})
+                    store.put({**store.get_doc("product:0399"), "story": {"fr": "changée aussi"}})
+                    store.put(product("new"))
+            return result
+
+        device._snapshot_part = part
         link.cut_after(full // 2, direction="down")
-        if write_in_between:
-            # a change lands while the device is cut off: the sync after the snapshot gets it
-            store.put({**store.get_doc("product:0001"), "story": {"fr": "changée"}})
-            store.put({**store.get_doc("product:0399"), "story": {"fr": "changée aussi"}})
-            store.put(product("new"))
         before = link.bytes["down"]
         moved = device.first_sync()
         resumed = link.bytes["down"] - before
     assert moved["snapshot_requests"] >= 2
+    assert parts[0] is None or parts[0][2] is False  # the first part was cut
     # resumed after the last complete line, not restarted from the first
     assert resumed < full * 1.35
     fresh = client_for(server, "coordinator", "fresh")
     fresh.first_sync()
     assert _state(device) == _state(fresh)
+    # every document came once from the snapshot's parts; the sync after it brought only
+    # what changed after the first part's sequence, once each
+    from_snapshot = received.counts_before(moved)
     if not write_in_between:
         assert _state(device) == _state(whole)
+        assert from_snapshot == {doc_id: 1 for doc_id in whole.docs}
+        assert moved["pulled"] == 0
     else:
         assert device.docs["product:0001"]["story"] == {"fr": "changée"}
+        assert device.docs["product:0399"]["story"] == {"fr": "changée aussi"}
         assert "product:new" in device.docs
+        assert set(from_snapshot.values()) == {1}
+        assert set(from_snapshot) | {"product:new"} == set(fresh.docs)
+        assert moved["pulled"] == 3  # 0001, 0399 and new, each once
+
+
+class CountingDict(dict):
+    """The device's documents, counting how often each was received."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+
+    def __setitem__(self, key, value) -> None:
+        self.log.append(key)
+        super().__setitem__(key, value)
+
+    def counts_before(self, moved: dict) -> dict[str, int]:
+        """Counts of what the snapshot delivered: all but the last ``pulled`` arrivals."""
+        counts: dict[str, int] = {}
+        for key in self.log[: len(self.log) - moved["pulled"]]:
+            counts[key] = counts.get(key, 0) + 1
+        return counts
 
 
 def test_gzip_stream_is_decodable_up_to_each_flush():
