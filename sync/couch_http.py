@@ -12,6 +12,7 @@ from flask import Response, current_app, g, request
 from .access import make_check, user_channels
 from .errors import BadRequest, StoreError
 from .store import DocumentStore
+from .writes import seeing
 
 
 class CouchError(StoreError):
@@ -41,7 +42,7 @@ class SyncContext:
                 cooperatives[artisan_id] = self.directory(artisan_id)
             return cooperatives[artisan_id]
 
-        return make_check(self.user, directory)
+        return seeing(make_check(self.user, directory), self.visible)
 
     def directory(self, artisan_id: str) -> str | None:
         from api.services.directory import artisan_cooperative

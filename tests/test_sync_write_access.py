@@ -234,3 +234,21 @@ def test_an_invisible_document_is_forbidden_not_a_conflict(client, auth, khadija
         f"{DB}/p-khadija", json=product("art_khadija"), headers=auth.headers("artisan2")
     )
     assert own.status_code == 409
+
+
+def test_the_owner_recreates_her_document_after_compaction_removed_its_bodies(
+    app, client, auth, khadija
+):
+    """Nothing of the document's content is left to check against (a bare tombstone, old
+    bodies compacted): whether she may write is then decided by the channels the
+    document was in, which are hers, not by refusing everyone."""
+    _delete(client, auth, "artisan2", "p-khadija", bare=True)
+    hirfa = app.extensions["hirfa"]
+    with app.app_context():
+        hirfa.store().compact()
+    taken = client.put(f"{DB}/p-khadija", json=product(), headers=auth.headers("artisan"))
+    assert taken.status_code == 403
+    back = client.put(
+        f"{DB}/p-khadija", json=product("art_khadija"), headers=auth.headers("artisan2")
+    )
+    assert back.status_code == 201, back.get_json()
