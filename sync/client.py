@@ -32,6 +32,19 @@ PUSH_BATCH = 500  # revisions per request (the server takes at most 2,000)
 HISTORY_KEEP = 100  # revisions of each document's history kept for a push after a reset
 
 
+def replicated(doc_id: str, chain: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    """A revision as ``new_edits=false`` sends it: its ancestry (newest first) attached."""
+    return {
+        "_id": doc_id,
+        "_rev": chain[0],
+        "_revisions": {
+            "start": revtree.parse_rev(chain[0])[0],
+            "ids": [revtree.parse_rev(rev)[1] for rev in chain],
+        },
+        **body,
+    }
+
+
 class SyncFailed(RuntimeError):
     """The server refused a request, or the network failed more times than allowed."""
 
@@ -102,17 +115,7 @@ class CompactClient:
         """The pending revisions as the protocol sends them, with their ancestry."""
         out = []
         for doc_id, body in self.pending.items():
-            chain = self.chains[doc_id]
-            start = revtree.parse_rev(chain[0])[0]
-            ids = [revtree.parse_rev(rev)[1] for rev in chain]
-            out.append(
-                {
-                    "_id": doc_id,
-                    "_rev": chain[0],
-                    "_revisions": {"start": start, "ids": ids},
-                    **body,
-                }
-            )
+            out.append(replicated(doc_id, self.chains[doc_id], body))
         return out
 
     # talking to the server
@@ -197,16 +200,7 @@ class CompactClient:
                 body = {k: v for k, v in held.items() if not k.startswith("_")}
                 if held.get("_attachments"):
                     body["_attachments"] = held["_attachments"]
-            start = revtree.parse_rev(history[0])[0]
-            ids = [revtree.parse_rev(rev)[1] for rev in history]
-            out.append(
-                {
-                    "_id": doc_id,
-                    "_rev": history[0],
-                    "_revisions": {"start": start, "ids": ids},
-                    **body,
-                }
-            )
+            out.append(replicated(doc_id, history, body))
         return out
 
     def _apply_results(
