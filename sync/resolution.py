@@ -1,8 +1,11 @@
-"""Per-type conflict rules, applied after replication brings a conflict in (DESIGN.md:
-designed out first, resolved second, shown third).
+"""Per-type conflict rules, applied after replication brings a conflict in, and to
+products phones push through /sync by api/services/order_feed.py (DESIGN.md: designed
+out first, resolved second, shown third).
 
 A rule sees every live leaf of a document, best first in CouchDB's order, and returns
-the body that should win, or :class:`Unresolvable`. The result is written the way
+the body that should win, or :class:`Unresolvable`. A rule marked :func:`with_ancestor`
+also gets the body of the revision the leaves parted from (a three-way merge; None when
+this server no longer has it). The result is written the way
 CouchDB's documentation says to resolve a conflict ("Replication and conflict model"):
 the chosen body as a new revision on the current winner (skipped when the winner already
 holds it) and a tombstone on every other live leaf. Revision ids are computed from the
@@ -42,6 +45,52 @@ def latest_edit(leaves: list[Leaf]) -> dict[str, Any]:
     newest edit wins; equal times go to CouchDB's winner (``leaves`` is best first)."""
     newest = max(_updated_at(leaf) for leaf in leaves)
     return next(body for rev, body in leaves if _updated_at((rev, body)) == newest)
+
+
+def with_ancestor(rule: Callable[[list[Leaf], dict[str, Any] | None], dict[str, Any]]):
+    """Mark ``rule`` as a three-way merge: :func:`resolve` calls it as
+    ``rule(leaves, ancestor_body)``, the body of the newest revision all ``leaves`` descend
+    from, or None when that body is gone (stemmed or compacted) or they share none."""
+    rule.merges_from_ancestor = True  # type: ignore[attr-defined]
+    return rule
+
+
+def _pieces(body: dict[str, Any] | None) -> int | None:
+    """Pieces in stock, or None (made to order, or no count)."""
+    stock = body.get("stock") if isinstance(body, dict) else None
+    if not isinstance(stock, dict) or stock.get("mode") == "made_to_order":
+        return None
+    quantity = stock.get("quantity")
+    return quantity if type(quantity) is int else None  # not a bool
+
+
+def merge_quantity(ancestor: int | None, quantities: list[int]) -> int:
+    """Pieces in stock after concurrent changes: each branch's change from ``ancestor``
+    counts once (a reservation on the server, pieces she made or sold on her phone)."""
+    if not quantities:
+        raise ValueError("nothing to merge")
+    if ancestor is None:
+        # The count the branches started from is not known (its body was stemmed or
+        # compacted away, or it counted no pieces): their changes cannot be told apart,
+        # so the fewest pieces any branch has stand. The stock may read low until she
+        # counts again; a piece is never sold twice.
+        return max(0, min(quantities))
+    return max(0, ancestor + sum(q - ancestor for q in quantities))
+
+
+@with_ancestor
+def product_edit(leaves: list[Leaf], ancestor: dict[str, Any] | None) -> dict[str, Any]:
+    """The product rule: the latest edit for every field but ``stock.quantity``, which is
+    merged three-way (:func:`merge_quantity`), since the server writes it too when an
+    accepted order reserves pieces (api/services/stock.py)."""
+    chosen = latest_edit(leaves)
+    if _pieces(chosen) is None:
+        return chosen  # made to order: no count to keep
+    counts = [q for q in (_pieces(body) for _, body in leaves) if q is not None]
+    merged = merge_quantity(_pieces(ancestor), counts)
+    if merged == chosen["stock"]["quantity"]:
+        return chosen
+    return {**chosen, "stock": {**chosen["stock"], "quantity": merged}}
 
 
 def _without(body: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -196,8 +245,11 @@ def order_state(leaves: list[Leaf]) -> dict[str, Any]:
     return merge_order([body for _, body in leaves])
 
 
-RULES: dict[str, Callable[[list[Leaf]], dict[str, Any]]] = {
-    "product": latest_edit,
+# A rule takes the leaves, or (leaves, ancestor_body) when marked with_ancestor.
+Rule = Callable[..., dict[str, Any]]
+
+RULES: dict[str, Rule] = {
+    "product": product_edit,
     "photo": latest_edit,
     "review": latest_edit,
     "material_movement": same_movement,
@@ -211,7 +263,32 @@ class Outcome:
     unresolved: list[str]
 
 
-Rule = Callable[[list[Leaf]], dict[str, Any]]
+def _merge_from_ancestors(
+    store: DocumentStore, doc_id: str, tree: revtree.Tree, leaves: list[Leaf], rule: Rule
+) -> dict[str, Any]:
+    """Apply a :func:`with_ancestor` rule bottom-up: branches that part below the leaves'
+    common ancestor are merged first against the revision where they part, so an edit
+    that two leaves share (made before they parted) counts once."""
+    rank = {rev: i for i, (rev, _) in enumerate(leaves)}
+    paths = {rev: revtree.ancestry(tree, rev)[::-1] for rev, _ in leaves}  # root first
+
+    def merge(group: list[Leaf]) -> Leaf:
+        if len(group) == 1:
+            return group[0]
+        shared = 0  # how many revisions all of the group's paths begin with
+        first = paths[group[0][0]]
+        while all(len(paths[r]) > shared and paths[r][shared] == first[shared] for r, _ in group):
+            shared += 1
+        parts: dict[str, list[Leaf]] = {}
+        for leaf in group:  # by the revision each leaf goes through after the fork
+            parts.setdefault(paths[leaf[0]][shared], []).append(leaf)
+        merged = sorted((merge(part) for part in parts.values()), key=lambda lf: rank[lf[0]])
+        # No shared revision: a forest left by stemming, so no ancestor to merge from.
+        ancestor = store.body(doc_id, first[shared - 1]) if shared else None
+        # The result stands for its best leaf, to keep CouchDB's order for ties.
+        return merged[0][0], rule(merged, ancestor)
+
+    return merge(leaves)[1]
 
 
 def resolve(
@@ -237,7 +314,10 @@ def resolve(
             rule = rules.get(kind)
             if rule is None:
                 raise Unresolvable(f"no rule for documents of type {kind!r}")
-            chosen = rule(leaves)
+            if getattr(rule, "merges_from_ancestor", False):
+                chosen = _merge_from_ancestors(store, doc_id, row.tree, leaves, rule)
+            else:
+                chosen = rule(leaves)
         except Unresolvable as exc:
             _record(store, doc_id, leaves, str(exc), clock())
             outcome.unresolved.append(doc_id)

@@ -14,6 +14,7 @@ import pytest
 from api import create_app
 from api.cli_push import make_dispatcher
 from seed import populate
+from sync import revtree
 from tests.conftest import Auth, make_config
 from tests.fake_fcm import fake_fcm  # noqa: F401  (fixture)
 
@@ -76,6 +77,27 @@ def place(client, auth, product_id: str = "product:zerbia", key: str | None = No
 def move(client, auth, who: str, order_id: str, status: str, if_match: str | None = None):
     headers = {**auth.headers(who), **({"If-Match": f'"{if_match}"'} if if_match else {})}
     return client.post(f"/api/v1/orders/{order_id}/moves", json={"status": status}, headers=headers)
+
+
+def push_branch(client, auth, parent: dict, body: dict, who="artisan") -> list[dict]:
+    """Replicate ``body`` as a child of ``parent`` (new_edits=false, with ``_revisions``,
+    as PouchDB pushes an edit made offline)."""
+    content = {k: v for k, v in body.items() if not k.startswith("_")}
+    rev = revtree.new_rev_id(parent["_rev"], content, False)
+    pos, digest = revtree.parse_rev(rev)
+    doc = {
+        **content,
+        "_id": parent["_id"],
+        "_rev": rev,
+        "_revisions": {"start": pos, "ids": [digest, revtree.parse_rev(parent["_rev"])[1]]},
+    }
+    response = client.post(
+        "/sync/hirfa/_bulk_docs",
+        json={"docs": [doc], "new_edits": False},
+        headers=auth.headers(who),
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
 
 
 def register_device(client, auth, who: str, token: str, locale: str | None = "ar"):

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync import revtree
-from tests.orders_support import approved_product, move, place, product, rows
+from tests.orders_support import approved_product, move, place, product, push_branch, rows
 
 DB = "/sync/hirfa"
 
@@ -41,24 +40,6 @@ JUNK = [
     {"status": "accepted", "by": "x", "role": "artisan", "at": f"2026-11-{n % 28 + 1:02d}"}
     for n in range(200)
 ]
-
-
-def _push_branch(client, auth, parent: dict, body: dict, who="artisan"):
-    """Replicate ``body`` as a child of ``parent`` (new_edits=false, as PouchDB pushes)."""
-    content = {k: v for k, v in body.items() if not k.startswith("_")}
-    rev = revtree.new_rev_id(parent["_rev"], content, False)
-    pos, digest = revtree.parse_rev(rev)
-    doc = {
-        **content,
-        "_id": parent["_id"],
-        "_rev": rev,
-        "_revisions": {"start": pos, "ids": [digest, revtree.parse_rev(parent["_rev"])[1]]},
-    }
-    response = client.post(
-        f"{DB}/_bulk_docs", json={"docs": [doc], "new_edits": False}, headers=auth.headers(who)
-    )
-    assert response.status_code == 201
-    return response.get_json()
 
 
 def test_an_offline_accept_arrives_by_sync_and_counts(app, client, auth, order):
@@ -123,11 +104,11 @@ def _converge(app, client, auth, order, accept_first: bool):
     placed = _doc(client, auth, order["id"])
     accept = _offline_step(placed, "accepted")
     if accept_first:
-        _push_branch(client, auth, placed, accept)
+        push_branch(client, auth, placed, accept)
         cancel = move(client, auth, "buyer", order["id"], "cancelled", if_match=placed["_rev"])
     else:
         cancel = move(client, auth, "buyer", order["id"], "cancelled", if_match=placed["_rev"])
-        _push_branch(client, auth, placed, accept)
+        push_branch(client, auth, placed, accept)
     assert cancel.status_code == 200, cancel.get_json()
     return _doc(client, auth, order["id"])
 
@@ -171,10 +152,10 @@ def _race(app, client, auth, first: str, remote_first: bool):
     who = "buyer" if first == "cancelled" else "coordinator"
     accept = _offline_step(placed, "accepted")
     if remote_first:
-        _push_branch(client, auth, placed, accept)
+        push_branch(client, auth, placed, accept)
     answer = move(client, auth, who, order["id"], first, if_match=placed["_rev"])
     if not remote_first:
-        _push_branch(client, auth, placed, accept)
+        push_branch(client, auth, placed, accept)
     assert answer.status_code == 200, answer.get_json()
     return _doc(client, auth, order["id"])
 
@@ -215,7 +196,7 @@ def test_a_cancel_or_decline_cannot_undo_a_delivered_order(app, client, auth, or
     refused = move(client, auth, "coordinator", oid, "declined", if_match=placed["_rev"])
     assert refused.status_code == 412
     # By /sync, an offline decline on the placed revision is refused as it arrives.
-    [result] = _push_branch(client, auth, placed, _offline_step(placed, "declined"))
+    [result] = push_branch(client, auth, placed, _offline_step(placed, "declined"))
     assert result["error"] == "forbidden" and "cannot undo" in result["reason"]
     after = _doc(client, auth, oid)
     assert after["_rev"] == delivered["_rev"] and after["status"] == "delivered"
@@ -231,7 +212,7 @@ def test_a_delivered_line_cannot_undo_a_cancellation(app, client, auth, order):
     line = placed
     for status, _ in SELLER_LINE:  # the artisan's phone, offline, went all the way
         line = _offline_step(line, status)
-    [result] = _push_branch(client, auth, placed, line)
+    [result] = push_branch(client, auth, placed, line)
     assert result["error"] == "forbidden" and "cannot undo" in result["reason"]
     after = _doc(client, auth, oid)
     assert after["status"] == "cancelled" and "_conflicts" not in after
@@ -255,7 +236,7 @@ def test_a_stale_if_match_still_moves_when_the_move_is_open_now(client, auth, or
 def test_an_accept_arriving_twice_reserves_once(app, client, auth, order):
     oid = order["id"]
     placed = _doc(client, auth, oid)
-    _push_branch(client, auth, placed, _offline_step(placed, "accepted"))  # the phone's
+    push_branch(client, auth, placed, _offline_step(placed, "accepted"))  # the phone's
     again = move(client, auth, "artisan", oid, "accepted", if_match=placed["_rev"])
     assert again.status_code == 412  # done already: the answer shows it
     assert again.get_json()["error"]["details"]["current"]["status"] == "accepted"

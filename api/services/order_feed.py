@@ -1,6 +1,15 @@
 """What follows a change to an order, however it arrived (REST, a phone's /sync push,
 the hub's replication): concurrent moves merged, stock reserved or given back, the
-other party notified.
+other party notified. And what follows a change to a product: concurrent revisions (an
+edit her phone made offline, beside the server's reservation) settled by the product
+rule (sync/resolution.py: the latest edit, the stock count merged three-way), written
+as an ordinary revision that syncs back to her phone.
+
+Products are followed here, on the same checkpoint, rather than by a follower of their
+own: a reservation and the product's conflict touch the same document, and one pass in
+feed order, advancing one checkpoint with its effects, settles both with no second
+lock or second place to run it from. The replicator resolves what the hub brings in
+with the same rule; this catches what phones push through /sync.
 
 REST writes call ``settle``/``notify`` in their own transaction (the transactional
 outbox). Everything else is found by ``process``, which reads the changes feed from a
@@ -17,7 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync import revtree
+from sync import resolution, revtree
 from sync.database import write_transaction
 from sync.resolution import Unresolvable
 from sync.store import DocumentStore
@@ -27,7 +36,7 @@ from . import order_states, outbox, stock
 log = logging.getLogger("hirfa.orders")
 
 BATCH = 500
-# Past this many changes with no order among them, move the checkpoint anyway, so the
+# Past this many changes with no order or product among them, move the checkpoint anyway, so the
 # quick look after each request stays short.
 SKIP_AHEAD = 1000
 
@@ -38,13 +47,14 @@ def _checkpoint(db: sqlite_utils.Database) -> int:
 
 def _changed(db: sqlite_utils.Database, since: int) -> list[tuple[str, int]]:
     return db.execute(
-        "SELECT id, seq FROM docs WHERE seq > ? AND id LIKE 'order:%' ORDER BY seq LIMIT ?",
+        "SELECT id, seq FROM docs WHERE seq > ? AND (id LIKE 'order:%' OR id LIKE 'product:%') "
+        "ORDER BY seq LIMIT ?",
         [since, BATCH],
     ).fetchall()
 
 
 def process(store: DocumentStore) -> int:
-    """Settle the orders changed since the checkpoint; returns how many."""
+    """Settle the orders and products changed since the checkpoint; returns how many."""
     db = store.db
     if not _changed(db, _checkpoint(db)):  # the common case, without the write lock
         if store.update_seq() - _checkpoint(db) > SKIP_AHEAD:
@@ -56,11 +66,25 @@ def process(store: DocumentStore) -> int:
     with write_transaction(db):
         rows = _changed(db, _checkpoint(db))
         for doc_id, _ in rows:
-            settle(store, doc_id)
+            if doc_id.startswith("product:"):
+                settle_product(store, doc_id)
+            else:
+                settle(store, doc_id)
         # Our own writes above are settled already: skip past them when we saw everything.
         done = store.update_seq() if len(rows) < BATCH else rows[-1][1]
         db.execute("UPDATE order_feed SET value = ? WHERE key = 'seq'", [done])
     return len(rows)
+
+
+def settle_product(store: DocumentStore, doc_id: str) -> bool:
+    """Resolve the product's conflict, if it has one; returns whether it did."""
+    row = store.row(doc_id)
+    if row is None or not revtree.conflicts(row.tree):
+        return False
+    if (store.body(doc_id, row.winner) or {}).get("type") != "product":
+        return False
+    # What the rule cannot settle (a leaf's body missing) is listed for the coordinator.
+    return bool(resolution.resolve(store, [doc_id]).resolved)
 
 
 def _branches(store: DocumentStore, doc_id: str) -> tuple[list[tuple[str, dict]], bool]:

@@ -5,15 +5,12 @@ and the catalogue show what is left) and is recorded in ``stock_reservations``, 
 order: reserving twice (a REST accept, then the feed seeing it) takes the pieces once,
 and a reservation is given back once when a concurrent cancellation wins.
 
-Known limitation: the reduced quantity is written into the product document, which the
-artisan also edits. An edit her phone made offline on the revision before the
-reservation conflicts with the server's; the product rule (latest edit wins,
-sync/resolution.py) can pick hers, and its older ``stock.quantity`` silently undoes the
-reservation while ``stock_reservations`` still counts it (the piece can be sold twice).
-The robust fix is availability computed as her quantity minus the active reservations,
-with the server no longer rewriting her document; it changes what ``stock.quantity``
-means to the app and the catalogue (and when a piece that left stops being reserved),
-so it is not done here. README "Orders" says so.
+The server and the artisan both write that count: an edit her phone made offline on
+the revision before a reservation conflicts with it. The product rule
+(sync/resolution.py ``product_edit``, applied by the order feed to what phones push and
+by the replicator to what the hub brings) merges ``stock.quantity`` three-way, against
+the revision both came from: her change and the reservation both count (5, reserved to
+4, counted 7 on her phone, becomes 6). README "Orders" says so.
 """
 
 from __future__ import annotations
