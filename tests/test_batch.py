@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from sync import revtree
 from sync.access import channels_for
 from sync.client import CompactClient, SyncFailed
 from sync.store import DocumentStore
@@ -62,30 +63,70 @@ def test_push_reports_ok_and_forbidden_per_document(server):
     assert not device.pending
 
 
+def movement(i: int | str, **extra) -> dict:
+    """A raw-material movement: a type whose conflicts no server rule settles (two phones
+    recording the same movement differently need a person), so they stay conflicts."""
+    return {
+        "_id": f"movement:{i}",
+        "type": "material_movement",
+        "owner": "art_fatima",
+        "cooperative": "coop-taza-zerbia",
+        "material": "wool",
+        "quantity": 2.5,
+        "unit": "kg",
+        **extra,
+    }
+
+
 def test_conflict_is_reported_kept_and_the_winner_sent(server):
     a = client_for(server, "artisan", "a")
     b = client_for(server, "artisan", "b")
-    a.put(product(1))
+    a.put(movement(1))
     a.sync()
     b.sync()
-    rev_a = a.put({**product(1), "price_centimes": 100})
-    rev_b = b.put({**product(1), "price_centimes": 200})
+    rev_a = a.put(movement(1, quantity=3.0))
+    rev_b = b.put(movement(1, quantity=4.0))
     a.sync()
     b.sync()
-    assert "product:1" not in a.conflicts
-    outcome = b.conflicts["product:1"]
+    assert "movement:1" not in a.conflicts
+    outcome = b.conflicts["movement:1"]
     assert outcome["status"] == "conflict"
     store = store_of(server)
-    row = store.row("product:1")
+    row = store.row("movement:1")
     assert outcome["winner"] == row.winner
     assert {outcome["winner"], *outcome["conflicts"]} == {rev_a, rev_b}
-    live = store.open_revs("product:1", "all")
+    live = store.open_revs("movement:1", "all")
     assert len(live) == 2  # both edits kept, none dropped
     # b holds the winner now; a learns of the conflict on its next sync
-    assert b.docs["product:1"]["_rev"] == row.winner
+    assert b.docs["movement:1"]["_rev"] == row.winner
     a.sync()
-    assert a.docs["product:1"]["_rev"] == row.winner
-    assert a.docs["product:1"]["_conflicts"] == outcome["conflicts"]
+    assert a.docs["movement:1"]["_rev"] == row.winner
+    assert a.docs["movement:1"]["_conflicts"] == outcome["conflicts"]
+
+
+def test_a_product_conflict_is_settled_and_both_devices_get_the_result(server):
+    """Products have a server rule (sync/resolution.py): the push is told of the conflict,
+    both edits are kept until the rule writes its revision, and that reaches both."""
+    a = client_for(server, "artisan", "a")
+    b = client_for(server, "artisan", "b")
+    a.put(product(1, updated_at="2026-11-30T08:00:00Z"))
+    a.sync()
+    b.sync()
+    a.put({**product(1), "price_centimes": 100, "updated_at": "2026-11-30T09:00:00Z"})
+    b.put({**product(1), "price_centimes": 200, "updated_at": "2026-11-30T10:00:00Z"})
+    a.sync()
+    b.sync()
+    assert b.conflicts["product:1"]["status"] == "conflict"
+    a.sync()
+    b.sync()
+    store = store_of(server)
+    row = store.row("product:1")
+    live = [r for r in revtree.leaves(row.tree) if not row.tree[r].deleted]
+    assert live == [row.winner]
+    assert store.winner_body("product:1")["price_centimes"] == 200  # the latest edit
+    for device in (a, b):
+        assert device.docs["product:1"]["_rev"] == row.winner
+        assert "_conflicts" not in device.docs["product:1"]
 
 
 def test_a_retry_with_the_same_request_id_gets_the_same_outcome(server):

@@ -48,18 +48,28 @@ def test_the_snapshot_is_the_users_channels_at_one_sequence(server):
 
 
 def test_the_snapshot_marks_conflicts(server):
+    # A raw-material movement recorded differently on two phones: no server rule
+    # settles it (products' conflicts are settled), so the conflict stands.
+    movement = {
+        "_id": "movement:1",
+        "type": "material_movement",
+        "owner": "art_fatima",
+        "cooperative": "coop-taza-zerbia",
+        "material": "wool",
+        "unit": "kg",
+    }
     store = store_of(server)
     store.bulk_docs(
         [
-            {**product(1), "_rev": "1-a", "price_centimes": 1},
-            {**product(1), "_rev": "1-b", "price_centimes": 2},
+            {**movement, "_rev": "1-a", "quantity": 1.0},
+            {**movement, "_rev": "1-b", "quantity": 2.0},
         ],
         new_edits=False,
     )
     device = client_for(server, "artisan", "a")
     device.first_sync()
-    assert device.docs["product:1"]["_rev"] == "1-b"
-    assert device.docs["product:1"]["_conflicts"] == ["1-a"]
+    assert device.docs["movement:1"]["_rev"] == "1-b"
+    assert device.docs["movement:1"]["_conflicts"] == ["1-a"]
 
 
 def test_plain_ndjson_without_accept_encoding(server):
