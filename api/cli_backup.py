@@ -51,12 +51,14 @@ def restore_command(source: Path, replace: bool, check_only: bool) -> None:
             manifest = backup.verify_backup(source)
             click.echo(f"backup {source} is sound: {_describe(manifest)}")
             return
-        manifest = backup.restore_backup(
+        manifest, aside = backup.restore_backup(
             source, settings.store_path, settings.media_dir, replace=replace
         )
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {source} to {settings.store_path}: {_describe(manifest)}")
+    if aside is not None:
+        click.echo(f"the store it replaced is kept in {aside}; delete it once you are sure")
 
 
 def register_backup_cli(app: Flask) -> None:

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from api import create_app
-from api.services import backup
+from api.services import backup, media
 from sync.couch import CouchClient
 from sync.replicator import Replicator
 from tests.conftest import make_config
@@ -61,6 +62,7 @@ def test_backup_then_restore_brings_back_that_state(app, client, listings, tmp_p
     assert refused.exit_code != 0 and "--replace" in refused.output
     restored = cli(app, "restore", "--replace", str(tmp_path / "b1"))
     assert restored.exit_code == 0, restored.output
+    assert "kept in" in restored.output  # the replaced store, moved aside
 
     again = create_app(make_config(tmp_path)).test_client()
     headers = listings.auth.headers("artisan")  # the accounts came back with the store
@@ -188,3 +190,66 @@ def test_the_hub_gives_back_what_a_restore_lost(tmp_path, pouchdb_server):
         restored.db.close()
     finally:
         pouchdb_server.delete_db(hub)
+
+
+def _store_with_commits_only_in_its_wal(folder: Path) -> Path:
+    """A store as a crash leaves it: committed rows still in the WAL, not yet checkpointed."""
+    folder.mkdir()
+    live = folder / "live.sqlite3"
+    writer = sqlite3.connect(live, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE kept (v TEXT)")
+    writer.execute("INSERT INTO kept VALUES ('acknowledged to a phone')")
+    crashed = folder / "hirfa.sqlite3"
+    for suffix in ("", "-wal"):
+        shutil.copyfile(str(live) + suffix, str(crashed) + suffix)
+    writer.close()
+    return crashed
+
+
+def test_a_restore_that_fails_leaves_the_old_store_and_its_wal(app, tmp_path, monkeypatch):
+    settings = app.extensions["hirfa"].settings
+    backup.create_backup(settings.store_path, settings.media_dir, tmp_path / "b")
+    store = _store_with_commits_only_in_its_wal(tmp_path / "server")
+
+    def refuse(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(backup.os, "replace", refuse)
+    with pytest.raises(OSError):
+        backup.restore_backup(tmp_path / "b", store, tmp_path / "media", replace=True)
+    rows = sqlite3.connect(store).execute("SELECT v FROM kept").fetchall()
+    assert rows == [("acknowledged to a phone",)]
+
+
+def test_the_store_a_restore_replaced_is_kept_aside(app, tmp_path):
+    settings = app.extensions["hirfa"].settings
+    backup.create_backup(settings.store_path, settings.media_dir, tmp_path / "b")
+    store = _store_with_commits_only_in_its_wal(tmp_path / "server")
+    backup.restore_backup(tmp_path / "b", store, tmp_path / "media", replace=True)
+    [aside] = (tmp_path / "server").glob("hirfa.sqlite3.before-restore-*")
+    rows = sqlite3.connect(aside / "hirfa.sqlite3").execute("SELECT v FROM kept").fetchall()
+    assert rows == [("acknowledged to a phone",)]
+    assert not (tmp_path / "server" / "hirfa.sqlite3-wal").exists()
+
+
+def test_a_restore_cut_short_leaves_no_photo_that_looks_whole(app, listings, tmp_path, monkeypatch):
+    settings = app.extensions["hirfa"].settings
+    _, sha = listings.photo()
+    backup.create_backup(settings.store_path, settings.media_dir, tmp_path / "b")
+    real_copy = shutil.copyfile
+
+    def fail_on_the_last_file(src, dst, *args, **kwargs):
+        if Path(src).name == "thumb.webp":  # the last of the photo's files, by name
+            raise OSError(28, "No space left on device")
+        return real_copy(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(backup.shutil, "copyfile", fail_on_the_last_file)
+    media_dir = tmp_path / "new-media"
+    with pytest.raises(OSError):
+        backup.restore_backup(tmp_path / "b", tmp_path / "new.sqlite3", media_dir)
+    assert not (media_dir / sha[:2] / sha).exists()  # nothing half there under its name
+    monkeypatch.setattr(backup.shutil, "copyfile", real_copy)
+    backup.restore_backup(tmp_path / "b", tmp_path / "new.sqlite3", media_dir, replace=True)
+    assert media.load(media_dir, sha) is not None  # the retried restore completes it

@@ -38,6 +38,7 @@ MEDIA_DIR = "media"
 MANIFEST = "manifest.json"
 # Work files of the photo pipeline and partial uploads: not part of a backup.
 TRANSIENT_MEDIA = {".tmp", "uploads"}
+TRANSIENT_WORK = ".tmp"  # where restored photo folders are built before they are renamed
 
 
 class BackupError(Exception):
@@ -234,11 +235,14 @@ def verify_backup(source: str | Path) -> Manifest:
 
 def restore_backup(
     source: str | Path, store_path: str | Path, media_dir: str | Path, *, replace: bool = False
-) -> Manifest:
-    """Put a verified backup in place of the store; the server must be stopped.
+) -> tuple[Manifest, Path | None]:
+    """Put a verified backup in place of the store; the server must be stopped. Returns
+    the manifest and the folder the replaced store was moved to (None if there was none).
 
-    The store is swapped in with one rename, so a restore that fails leaves the old store
-    as it was. Photos are added beside the ones already there (they are named by content).
+    The store it replaces, with its WAL (committed writes may still be there only), is
+    moved aside into ``<store>.before-restore-<time>/``, never deleted: a restore of the
+    wrong folder can be undone, and a restore that fails puts it back as it was. Photos
+    are added beside the ones already there (named by content), each folder whole.
     """
     source, store_path, media_dir = Path(source), Path(store_path), Path(media_dir)
     manifest = verify_backup(source)
@@ -257,20 +261,64 @@ def restore_backup(
         finally:
             conn.close()
         _fsync_file(incoming)
-        for suffix in ("-wal", "-shm"):
-            stale = store_path.with_name(store_path.name + suffix)
-            if stale.exists():
-                stale.unlink()
-        os.replace(incoming, store_path)
+        aside = _move_aside(store_path)
+        try:
+            os.replace(incoming, store_path)
+        except BaseException:
+            _move_back(aside, store_path)
+            raise
         _fsync_dir(store_path.parent)
-    except BaseException:
+    finally:
         incoming.unlink(missing_ok=True)
-        raise
+    _restore_media(source, manifest, media_dir)
+    return manifest, aside
+
+
+def _store_files(store_path: Path) -> list[Path]:
+    return [store_path.with_name(store_path.name + s) for s in ("", "-wal", "-shm")]
+
+
+def _move_aside(store_path: Path) -> Path | None:
+    present = [p for p in _store_files(store_path) if p.exists()]
+    if not present:
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    aside = store_path.with_name(f"{store_path.name}.before-restore-{stamp}-{uuid.uuid4().hex[:4]}")
+    aside.mkdir()
+    for path in present:
+        os.rename(path, aside / path.name)
+    _fsync_dir(store_path.parent)
+    return aside
+
+
+def _move_back(aside: Path | None, store_path: Path) -> None:
+    if aside is None:
+        return
+    for path in aside.iterdir():
+        os.rename(path, store_path.parent / path.name)
+    aside.rmdir()
+
+
+def _restore_media(source: Path, manifest: Manifest, media_dir: Path) -> None:
+    """The backup's photo folders this media store lacks, each built aside and renamed
+    into place whole (as the pipeline publishes): a cut-short restore leaves no folder
+    that looks complete and is not."""
+    folders: dict[Path, list[str]] = {}
     for name in manifest.files:
-        if not name.startswith(MEDIA_DIR + "/"):
+        if name.startswith(MEDIA_DIR + "/"):
+            relative = Path(name).relative_to(MEDIA_DIR)
+            folders.setdefault(relative.parent, []).append(name)
+    for folder, names in sorted(folders.items()):
+        target = media_dir / folder
+        if target.exists():
             continue
-        target = media_dir / Path(name).relative_to(MEDIA_DIR)
-        if not target.exists():
+        work = media_dir / TRANSIENT_WORK / uuid.uuid4().hex
+        work.mkdir(parents=True)
+        try:
+            for name in names:
+                shutil.copyfile(source / name, work / Path(name).name)
+                _fsync_file(work / Path(name).name)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / name, target)
-    return manifest
+            os.rename(work, target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
