@@ -70,6 +70,9 @@ def test_an_offline_accept_arrives_by_sync_and_counts(app, client, auth, order):
         (lambda d: {**_offline_step(d, "accepted", at="2999-01-01T00:00:00Z")}, "later than"),
         (lambda d: {**_offline_step(d, "accepted"), "superseded": JUNK}, "superseded"),
         (lambda d: {**_offline_step(d, "accepted"), "updated_at": "9999"}, "updated_at"),
+        (lambda d: _with_last(_offline_step(d, "accepted"), by=["art_fatima"]), "string"),
+        (lambda d: _with_last(_offline_step(d, "accepted"), role={"r": 1}), "string"),
+        (lambda d: _with_last(_offline_step(d, "accepted"), at=["2026"]), "string"),
     ],
 )
 def test_sync_writes_pass_the_same_checks(client, auth, order, forge, reason):
@@ -77,6 +80,16 @@ def test_sync_writes_pass_the_same_checks(client, auth, order, forge, reason):
     response = client.put(f"{DB}/{order['id']}", json=forge(doc), headers=auth.headers("artisan"))
     assert response.status_code == 403
     assert reason in response.get_json()["reason"]
+
+
+@pytest.mark.parametrize("status", [["accepted"], {"s": "accepted"}, 3])
+def test_a_step_whose_status_is_not_a_string_is_refused_not_a_crash(client, auth, order, status):
+    doc = _doc(client, auth, order["id"])
+    # The order's own status is valid (the schema checks it); a step before the last is not.
+    forged = _offline_step(_with_last(_offline_step(doc, "accepted"), status=status), "accepted")
+    response = client.put(f"{DB}/{order['id']}", json=forged, headers=auth.headers("artisan"))
+    assert response.status_code == 403, response.get_json()
+    assert "string" in response.get_json()["reason"]
 
 
 def test_a_phone_clock_a_few_hours_ahead_is_fine_and_its_time_may_date_the_order(

@@ -141,6 +141,10 @@ def check_write(
         prev, move = history[index - 1]["status"], history[index]
         if set(move) != STEP_KEYS:
             raise Forbidden(f"a step is exactly {sorted(STEP_KEYS)}")
+        # Before any use: a list where a string belongs would be unhashable below (a 500).
+        wrong = sorted(key for key in STEP_KEYS if not isinstance(move[key], str))
+        if wrong:
+            raise Forbidden(f"a step's {', '.join(wrong)} must be a string")
         if move.get("by") != user.id or move.get("role") != user.role:
             raise Forbidden("each step you add must carry your own user id and role")
         at = _parse_time(move.get("at"))
