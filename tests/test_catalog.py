@@ -204,6 +204,18 @@ def test_a_cursor_of_the_wrong_shape_is_400_not_500(client, publish, sort, value
     assert response.get_json()["error"]["code"] == "invalid_cursor"
 
 
+@pytest.mark.parametrize("sort", ["newest", "relevance"])
+def test_a_cursor_of_deeply_nested_json_is_400_not_500(client, publish, sort):
+    """json.loads recurses once per bracket: 5,000 of them raise RecursionError."""
+    import base64
+
+    publish(title={"fr": "Tapis"})
+    cursor = base64.urlsafe_b64encode(b"[" * 5000).decode()
+    response = client.get(C, query_string={"q": "tapis", "sort": sort, "cursor": cursor})
+    assert response.status_code == 400, response.get_data(as_text=True)[:200]
+    assert response.get_json()["error"]["code"] == "invalid_cursor"
+
+
 def test_etag_changes_when_a_photo_becomes_ready(app, client, auth, publish):
     from api.services import photo_docs
 

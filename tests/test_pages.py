@@ -247,6 +247,15 @@ def test_a_cursor_of_the_wrong_shape_is_a_400_page(client, listings, path, value
     assert client.get("/catalog", query_string={"q": "tapis", "cursor": cursor}).status_code == 400
 
 
+@pytest.mark.parametrize("path", ["/catalog", "/c/coop-taza-zerbia"])
+def test_a_cursor_of_deeply_nested_json_is_a_400_page(client, listings, path):
+    import base64
+
+    listings.published(title={"fr": "Tapis"})
+    cursor = base64.urlsafe_b64encode(b"[" * 5000).decode()
+    assert client.get(path, query_string={"cursor": cursor}).status_code == 400
+
+
 def test_pages_change_their_etag_when_a_photo_becomes_ready(app, client, listings):
     from api.services import photo_docs
 

@@ -7,7 +7,6 @@ phone's sync, the replicator), it appears; however it stopped being so, it goes.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -17,8 +16,8 @@ import sqlite_utils
 
 from sync.database import write_transaction
 
-from ..errors import BadRequest, NotFound
-from . import photo_docs
+from ..errors import NotFound
+from . import catalog_cursor, photo_docs
 from .text_search import fts_query, tokens
 
 log = logging.getLogger(__name__)
@@ -193,50 +192,6 @@ def etag(db: sqlite_utils.Database, params: dict[str, Any]) -> str:
     return 'W/"' + hashlib.sha256(raw.encode()).hexdigest()[:20] + '"'
 
 
-class InvalidCursor(BadRequest):
-    """The cursor is not one this server gave out (or not for this sort)."""
-
-    code = "invalid_cursor"
-    message = "The cursor is not one this server gave out: start again without it."
-
-
-INT64_MAX = 2**63 - 1
-OFFSET_MAX = 10**6  # relevance pages by offset; nobody reads this far
-
-
-def _whole(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _decode_cursor(cursor: str | None, sort: str) -> list | None:
-    """The cursor's values, checked against the shape ``search`` gives out for ``sort``:
-    ``[offset]`` for relevance, ``[seq, id]`` for newest, ``[price or null, id]``."""
-    if not cursor:
-        return None
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except ValueError as exc:
-        raise InvalidCursor() from exc
-    if sort == "relevance":
-        ok = isinstance(values, list) and len(values) == 1 and _whole(values[0], 0, OFFSET_MAX)
-    else:
-        ok = (
-            isinstance(values, list)
-            and len(values) == 2
-            and isinstance(values[1], str)
-            and (
-                _whole(values[0], -1, INT64_MAX) or (values[0] is None and sort.startswith("price"))
-            )
-        )
-    if not ok:
-        raise InvalidCursor(details={"sort": sort})
-    return values
-
-
-def _encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
-
-
 def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]:
     """One page of the catalogue; ``filters`` are the parsed query parameters."""
     # A disabled artisan's products leave the catalogue with her (they stay indexed, so
@@ -265,7 +220,7 @@ def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]
         params.insert(0, query)
         rank = "bm25(catalog_fts)"
     limit = filters.get("limit") or 24
-    cursor = _decode_cursor(filters.get("cursor"), sort)
+    cursor = catalog_cursor.decode(filters.get("cursor"), sort)
     order, keyset = _ordering(sort, cursor)
     if keyset:
         where.append(keyset[0])
@@ -281,7 +236,7 @@ def search(db: sqlite_utils.Database, filters: dict[str, Any]) -> dict[str, Any]
     next_cursor = None
     if more:
         last = page[-1]
-        next_cursor = _encode_cursor(
+        next_cursor = catalog_cursor.encode(
             [offset + limit]
             if sort == "relevance"
             else [last[2] if sort.startswith("price") else last[1], last[0]]
