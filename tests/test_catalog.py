@@ -235,13 +235,13 @@ def test_etag_changes_when_a_photo_becomes_ready(app, client, auth, publish):
 
 
 def test_renamed_and_disabled_artisans(app, client, auth, publish, db):
-    from sync.database import write_transaction
-
     pid = publish(title={"fr": "Tapis"})
     other = publish("artisan2", title={"fr": "Panier"})
     tag = client.get(C).headers["ETag"]
-    with write_transaction(db):
-        db.execute("UPDATE users SET display_name = 'فاطمة' WHERE id = 'art_fatima'")
+    edited = client.patch(
+        "/api/v1/me", json={"display_name": "فاطمة"}, headers=auth.headers("artisan")
+    )
+    assert edited.status_code == 200, edited.get_json()
     renamed = client.get(C, headers={"If-None-Match": tag})
     assert renamed.status_code == 200
     names = {i["id"]: i["artisan"]["display_name"] for i in renamed.get_json()["items"]}
@@ -254,6 +254,45 @@ def test_renamed_and_disabled_artisans(app, client, auth, publish, db):
     assert hidden.status_code == 200 and ids(hidden) == [other]
     assert client.get(f"{C}/{pid}").status_code == 404
     assert client.get(f"/p/{pid}").status_code == 404
+
+
+def test_changing_only_the_language_keeps_the_etag(client, auth, publish):
+    publish(title={"fr": "Tapis"})
+    tag = client.get(C).headers["ETag"]
+    edited = client.patch("/api/v1/me", json={"locale": "fr"}, headers=auth.headers("artisan"))
+    assert edited.status_code == 200, edited.get_json()
+    assert client.get(C, headers={"If-None-Match": tag}).status_code == 304
+
+
+def test_enabling_an_artisan_again_changes_the_etag(client, auth, publish):
+    pid = publish(title={"fr": "Tapis"})
+    url, admin = "/api/v1/users/art_fatima/disabled", auth.headers("admin")
+    assert client.put(url, json={"disabled": True}, headers=admin).status_code == 200
+    tag = client.get(C).headers["ETag"]
+    assert client.put(url, json={"disabled": False}, headers=admin).status_code == 200
+    again = client.get(C, headers={"If-None-Match": tag})
+    assert again.status_code == 200 and ids(again) == [pid]
+
+
+def test_a_read_with_nothing_new_does_not_scan_the_accounts(app, client, publish, db):
+    """Names and disabled flags bump the version where they change (accounts.py), so a
+    read does not fingerprint every artisan and cooperative: its cost does not grow with
+    the number of accounts."""
+    from api.services import catalog
+
+    publish(title={"fr": "Tapis"})
+    catalog.refresh(db)
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        before = catalog.version(db)
+        catalog.refresh(db)
+    finally:
+        db.conn.set_trace_callback(None)
+    assert catalog.version(db) == before
+    scans = [s for s in statements if "FROM users" in s or "FROM cooperatives" in s]
+    assert scans == []
+    assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT")) for s in statements)
 
 
 def test_if_none_match_compares_weakly_and_takes_several_tags(client, publish):

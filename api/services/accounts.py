@@ -13,7 +13,7 @@ import sqlite_utils
 from sync.database import fetch_all, write_transaction
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from . import throttle
+from . import catalog_version, throttle
 from .credentials import PASSWORD_MIN_LENGTH, PIN_PATTERN, SecretHasher
 
 ROLES = ("artisan", "coordinator", "buyer", "admin")
@@ -219,6 +219,8 @@ def set_disabled(db: sqlite_utils.Database, actor: User, user_id: str, disabled:
             "UPDATE users SET disabled_at = ?, session_version = session_version + ? WHERE id = ?",
             [time.time() if disabled else None, 1 if disabled else 0, user_id],
         )
+        if target.role == "artisan" and target.disabled != disabled:
+            catalog_version.bump(db)  # her products leave the catalogue or come back
         if disabled:
             revoke_all_refresh_tokens(db, user_id)
             forget_devices(db, user_id)
@@ -262,6 +264,9 @@ def update_profile(db: sqlite_utils.Database, user: User, changes: dict[str, Any
     if allowed:
         with write_transaction(db):
             db["users"].update(user.id, allowed)
+            renamed = allowed.get("display_name", user.display_name) != user.display_name
+            if renamed and user.role == "artisan":
+                catalog_version.bump(db)  # the catalogue shows it
     return require_user(db, user.id)
 
 
@@ -306,4 +311,6 @@ def create_cooperative(
                 "created_at": time.time(),
             }
         )
+        # A product replicated in before its cooperative existed here now shows its name.
+        catalog_version.bump(db)
     return get_cooperative(db, cid)

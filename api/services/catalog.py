@@ -17,7 +17,7 @@ import sqlite_utils
 from sync.database import write_transaction
 
 from ..errors import NotFound
-from . import catalog_cursor, photo_docs
+from . import catalog_cursor, catalog_version, photo_docs
 from .text_search import fts_query, tokens
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ def refresh(db: sqlite_utils.Database) -> int:
             [since],
         ).fetchall()
         if not rows:
-            _check_profiles(db)
             return seen
         with write_transaction(db):
             if _state(db, "indexed_seq") != since:  # another request indexed them
@@ -66,7 +65,7 @@ def refresh(db: sqlite_utils.Database) -> int:
                 "UPDATE catalog_state SET value = ? WHERE key = 'indexed_seq'", [rows[-1][1]]
             )
             if changed:
-                db.execute("UPDATE catalog_state SET value = value + 1 WHERE key = 'version'")
+                catalog_version.bump(db)
         seen += len(rows)
 
 
@@ -75,33 +74,6 @@ def _has_products(db: sqlite_utils.Database, owner: Any) -> bool:
         db.execute("SELECT 1 FROM catalog_products WHERE owner = ? LIMIT 1", [owner]).fetchone()
         is not None
     )
-
-
-def _check_profiles(db: sqlite_utils.Database) -> None:
-    """Bump the version when a public name changes or an artisan is disabled or enabled.
-
-    Those live in plain tables, not in documents, so the changes feed never shows them:
-    a fingerprint of them is kept instead. Names are read live (``_live``), so nothing is
-    re-indexed; only the ETags change. A region has a few thousand artisans: one cheap read.
-    """
-    digest = hashlib.sha256()
-    for query in (
-        "SELECT id, display_name, disabled_at IS NOT NULL FROM users "
-        "WHERE role = 'artisan' ORDER BY id",
-        "SELECT id, name_ar, name_fr FROM cooperatives ORDER BY id",
-    ):
-        for row in db.execute(query):
-            digest.update(json.dumps(list(row), ensure_ascii=False).encode() + b"\n")
-    fingerprint = int.from_bytes(digest.digest()[:7], "big")  # fits SQLite's INTEGER
-    row = db.execute("SELECT value FROM catalog_state WHERE key = 'profiles'").fetchone()
-    if row is not None and row[0] == fingerprint:
-        return
-    with write_transaction(db):
-        db.execute(
-            "INSERT OR REPLACE INTO catalog_state (key, value) VALUES ('profiles', ?)",
-            [fingerprint],
-        )
-        db.execute("UPDATE catalog_state SET value = value + 1 WHERE key = 'version'")
 
 
 def _indexed(db: sqlite_utils.Database, doc_id: str, seq: int, doc: dict[str, Any]) -> bool:
@@ -184,7 +156,7 @@ def _upsert(db: sqlite_utils.Database, doc_id: str, seq: int, doc: dict[str, Any
 
 
 def version(db: sqlite_utils.Database) -> int:
-    return _state(db, "version")
+    return catalog_version.current(db)
 
 
 def etag(db: sqlite_utils.Database, params: dict[str, Any]) -> str:
