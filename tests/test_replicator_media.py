@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 import requests
 
 from api.cli_replication import make_worker, open_store
-from api.services import media_replication
+from api.services import media, media_replication
 from sync.access import channels_for
 from tests import images
 from tests.conftest import Auth
@@ -62,3 +65,81 @@ def test_a_server_without_a_hub_keeps_no_media_documents_until_it_has_one(tmp_pa
     assert worker.step() is None, worker.status
     worker.stop()
     assert requests.get(f"{hub}/media:{sha}", timeout=10).status_code == 200
+
+
+def _media_doc(tmp_path, seed: int) -> tuple[media.MediaInfo, dict]:
+    """A photo processed on another server, and the media document it sent the hub."""
+    data = images.jpeg((300, 200), seed=seed)
+    src = tmp_path / f"photo-{seed}.jpg"
+    src.write_bytes(data)
+    info = media.ingest(src, images.sha256(data), tmp_path / "elsewhere", 50_000_000)
+    return info, media_replication.media_doc(info)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"width": None}, {"width": "wide"}, {"height": [1]}],
+    ids=["no-width", "width-not-a-number", "height-a-list"],
+)
+def test_a_media_document_without_dimensions_is_logged_and_skipped(tmp_path, caplog, change):
+    """From the hub, so from any server's bugs: the others arriving with it are written."""
+    app = make_app(tmp_path / "b")
+    hirfa = app.extensions["hirfa"]
+    store = open_store(hirfa)
+    _, bad = _media_doc(tmp_path, seed=7)
+    for key, value in change.items():
+        if value is None:
+            del bad[key]
+        else:
+            bad[key] = value
+    good_info, good = _media_doc(tmp_path, seed=8)
+    store.put(bad)
+    store.put(good)
+    with caplog.at_level(logging.WARNING, logger="hirfa.replication"):
+        written = media_replication.materialise(
+            store, hirfa.settings.media_dir, [bad["_id"], good["_id"]]
+        )
+    assert written == [good_info.sha256]
+    assert bad["_id"] in caplog.text
+    store.db.close()
+
+
+def test_a_bad_media_document_does_not_stop_the_worker_starting(tmp_path):
+    """catch_up runs in make_worker: what it cannot use must not keep replication down."""
+    app = make_app(tmp_path / "b", couchdb_url="http://127.0.0.1:9/hirfa")
+    hirfa = app.extensions["hirfa"]
+    store = open_store(hirfa)
+    _, bad = _media_doc(tmp_path, seed=9)
+    del bad["width"], bad["height"]
+    store.put(bad)
+    store.db.close()
+    worker = make_worker(hirfa)
+    worker.stop()
+
+
+def test_catch_up_lets_another_process_publish_the_same_media_document(tmp_path, monkeypatch):
+    """The replicate CLI runs beside the server: both may catch up the same photo. The
+    other process's write lands between this one's look and its write (wrapped around the
+    real media_doc, which reads the files in that window)."""
+    app = make_app(tmp_path / "a")
+    hirfa = app.extensions["hirfa"]
+    data = images.jpeg((300, 200), seed=11)
+    src = tmp_path / "photo.jpg"
+    src.write_bytes(data)
+    info = media.ingest(src, images.sha256(data), hirfa.settings.media_dir, 50_000_000)
+    store, other = open_store(hirfa), open_store(hirfa)
+    real, raced = media_replication.media_doc, []
+
+    def other_process_first(one):
+        doc = real(one)
+        if not raced:
+            raced.append(one.sha256)
+            assert media_replication.publish(other, one)
+        return doc
+
+    monkeypatch.setattr(media_replication, "media_doc", other_process_first)
+    assert media_replication.catch_up(store, hirfa.settings.media_dir) == (0, 0)
+    assert raced == [info.sha256]
+    assert store.winner_body(media_replication.doc_id(info.sha256))["type"] == "media"
+    store.db.close()
+    other.db.close()

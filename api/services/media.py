@@ -142,7 +142,7 @@ def ingest(
     try:
         width, height = _render(Path(src), max_pixels, tmp)
         (tmp / "info.json").write_text(json.dumps({"width": width, "height": height}))
-        _publish(tmp, media_path(media_dir, sha256))
+        publish_dir(tmp, media_path(media_dir, sha256))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     info = load(media_dir, sha256)
@@ -276,7 +276,7 @@ def _flatten(im: Image.Image) -> Image.Image:
 def _save(im: Image.Image, path: Path, fmt: str, **options: Any) -> None:
     buf = io.BytesIO()
     im.save(buf, fmt, exif=b"", **options)
-    _write(path, buf.getvalue())
+    write_file(path, buf.getvalue())
 
 
 def _save_webp_within(im: Image.Image, path: Path, budget: int) -> None:
@@ -286,17 +286,18 @@ def _save_webp_within(im: Image.Image, path: Path, budget: int) -> None:
         im.save(buf, "WEBP", quality=quality, exif=b"")
         if buf.tell() <= budget:
             break
-    _write(path, buf.getvalue())
+    write_file(path, buf.getvalue())
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
+    """Write and fsync: the bytes are on disk before their folder is renamed into place."""
     with open(path, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
 
 
-def _publish(tmp: Path, final: Path) -> None:
+def publish_dir(tmp: Path, final: Path) -> None:
     """Rename the finished directory into place; whoever renames first wins."""
     final.parent.mkdir(parents=True, exist_ok=True)
     try:
