@@ -10,7 +10,10 @@ complete line when the connection drops, then syncs from the snapshot's sequence
 Each answer names the server; the client sends that name with its cursor. When the
 server was restored from a backup (a new uuid), it answers ``reset``: the client pushes
 every document it holds again, with the history it knows (what the server still has
-costs nothing there), without pulling, then pulls everything from 0.
+costs nothing there), without pulling, then pulls everything from 0. It keeps attachment
+stubs, never bytes: a document whose attachment the restore lost is refused ("invalid",
+missing_stub) and kept as it is, listed in ``rejected``; only one the server forbids is
+dropped.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class CompactClient:
         self.rejected: dict[str, dict[str, Any]] = {}  # id -> the forbidden/invalid outcome
         self.conflicts: dict[str, dict[str, Any]] = {}  # id -> the last conflict outcome
         self.history: dict[str, list[str]] = {}  # id -> every revision known, newest first
+        self.unrestored: set[str] = set()  # ids a restored server could not take back
         self.cursor = 0
         self.server: str | None = None  # whose sequence the cursor is
         self.resets = 0
@@ -211,16 +215,25 @@ class CompactClient:
             if self.pending.get(doc_id) is not None and self.chains[doc_id][0] == doc["_rev"]:
                 del self.pending[doc_id]
             if result["status"] in ("ok", "conflict"):
+                self.unrestored.discard(doc_id)
                 self.chains[doc_id] = [doc["_rev"]]
                 if result["status"] == "conflict":
                     self.conflicts[doc_id] = result
             else:
                 self.rejected[doc_id] = result
-                if restoring and doc_id not in self.pending:
-                    # The restored server lacks it and will not take it from us: keep
-                    # nothing it lost (the pull from 0 brings what it has instead).
+                if not restoring or doc_id in self.pending:
+                    continue
+                if result["status"] == "forbidden":
+                    # The restored server will not take it from this user: keep nothing it
+                    # lost (the pull from 0 brings what it has instead).
                     for held in (self.docs, self.chains, self.history):
                         held.pop(doc_id, None)
+                else:
+                    # "invalid": most likely missing_stub, an attachment whose bytes the
+                    # restore lost. This client keeps stubs only, so it cannot send them:
+                    # it keeps its copy, reported in ``rejected``, and no older revision
+                    # of the server's replaces it (the hub may bring the bytes back).
+                    self.unrestored.add(doc_id)
 
     def _apply_change(self, change: dict[str, Any]) -> None:
         doc_id = change["_id"]
@@ -231,10 +244,17 @@ class CompactClient:
             self.chains.pop(doc_id, None)
             self.history.pop(doc_id, None)
             return
-        self.docs[doc_id] = change
-        self.chains[doc_id] = [change["_rev"]]
         known = self.history.get(doc_id, [])
         rev = change["_rev"]
+        if doc_id in self.unrestored:
+            held = revtree.parse_rev(self.docs[doc_id]["_rev"])[0] if doc_id in self.docs else 0
+            if revtree.parse_rev(rev)[0] <= held:
+                # Not newer than the copy the restored server could not take back: an older
+                # revision (a change carries no ancestry to tell more), which would undo it.
+                return
+            self.unrestored.discard(doc_id)
+        self.docs[doc_id] = change
+        self.chains[doc_id] = [change["_rev"]]
         self.history[doc_id] = known[known.index(rev) :] if rev in known else [rev]
 
     def first_sync(self, resume_limit: int = 20) -> dict[str, int]:

@@ -3,7 +3,10 @@ cursor of 0 after pushes, and a server restored from a backup (a new uuid)."""
 
 from __future__ import annotations
 
+import base64
 import sqlite3
+
+import pytest
 
 from sync.batch import server_uuid
 from tests.test_batch import client_for, product, server, store_of  # noqa: F401
@@ -115,3 +118,32 @@ def test_a_restored_server_takes_deletions_from_zero(server):  # noqa: F811
     assert [c.get("_deleted") for c in answer["changes"]] == [True]
     artisan.sync()
     assert artisan.docs == {}
+
+
+@pytest.mark.parametrize("backup_has", ["nothing", "an_older_revision"])
+def test_a_restored_server_that_lost_an_attachment_does_not_cost_the_device_its_copy(
+    server,  # noqa: F811
+    backup_has,
+):
+    store = store_of(server)
+    if backup_has == "an_older_revision":
+        store.put(product(1))
+    backup = sqlite3.connect(":memory:")
+    store.db.conn.backup(backup)
+    # after the backup: the server takes a photo of the piece; the phone gets it (a stub)
+    current = store.get_doc("product:1") if backup_has == "an_older_revision" else product(1)
+    photo = {"p.jpg": {"content_type": "image/jpeg", "data": base64.b64encode(b"jpeg").decode()}}
+    store.put({**current, "price_centimes": 900, "_attachments": photo})
+    artisan = client_for(server, "artisan", "a")
+    artisan.sync()
+    held = artisan.docs["product:1"]
+    assert held["_attachments"]["p.jpg"].get("stub") is True
+    # the restore loses the photo: the phone's re-push (a stub only) cannot be taken back
+    backup.backup(store.db.conn)
+    with store.db.conn:
+        store.db.execute("UPDATE server_info SET value = 'restored-uuid' WHERE key = 'uuid'")
+    moved = artisan.sync()
+    assert moved["resets"] == 1
+    assert artisan.rejected["product:1"]["status"] == "invalid"
+    assert artisan.docs["product:1"] == held  # kept, not replaced by the older revision
+    assert artisan.history["product:1"][0] == held["_rev"]
