@@ -89,29 +89,25 @@ def queue(store: DocumentStore, user: User, filters: dict[str, Any]) -> dict[str
     if coops is not None:
         where.append(f"json_extract(r.body, '$.cooperative') IN ({','.join('?' * len(coops))})")
         params += coops
-    base = " FROM docs d JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner WHERE " + " AND ".join(
-        where
-    )
+    winners = "FROM docs d JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner"
+    status = "json_extract(r.body, '$.status')"
     counts = {
         row[0]: row[1]
         for row in store.db.execute(
-            "SELECT json_extract(r.body, '$.status'), count(*)"
-            + base
-            + " GROUP BY json_extract(r.body, '$.status')",
+            f"SELECT {status}, count(*) {winners} WHERE {' AND '.join(where)} GROUP BY {status}",
             params,
         )
     }
-    where_submitted = " AND json_extract(r.body, '$.status') = 'submitted'"
-    extra, extra_params = "", []
+    where.append(f"{status} = 'submitted'")
     if filters.get("category"):
-        extra, extra_params = " AND json_extract(r.body, '$.category') = ?", [filters["category"]]
+        where.append("json_extract(r.body, '$.category') = ?")
+        params.append(filters["category"])
     rows = store.db.execute(
-        "SELECT d.id, d.winner, r.body"
-        + base.replace(" WHERE ", " LEFT JOIN review_submissions s ON s.product_id = d.id WHERE ")
-        + where_submitted
-        + extra
-        + " ORDER BY coalesce(s.seq, d.seq), d.seq LIMIT ? OFFSET ?",
-        [*params, *extra_params, filters.get("limit", 50), filters.get("offset", 0)],
+        f"SELECT d.id, d.winner, r.body {winners} "
+        "LEFT JOIN review_submissions s ON s.product_id = d.id "
+        f"WHERE {' AND '.join(where)} "
+        "ORDER BY coalesce(s.seq, d.seq), d.seq LIMIT ? OFFSET ?",
+        [*params, filters.get("limit", 50), filters.get("offset", 0)],
     ).fetchall()
     items = [{**json.loads(body), "id": doc_id, "rev": rev} for doc_id, rev, body in rows]
     return {"items": items, "counts": counts}
