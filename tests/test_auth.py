@@ -81,15 +81,20 @@ def test_lock_grows_and_success_resets(app, db):
     from api.services import throttle
 
     settings = app.extensions["hirfa"].settings
-    now = 1_000_000.0
-    for i in range(settings.lockout_free_failures + 3):
-        throttle.record_failure(db, settings, "+212600000100", "10.0.0.1", now=now + i)
-    row = db.execute(
-        "SELECT locked_until FROM sign_in_failures WHERE key = ?", ["phone:+212600000100"]
-    ).fetchone()
-    last = now + settings.lockout_free_failures + 2
-    # third failure past the free ones: base * 2**2
-    assert row[0] == pytest.approx(last + settings.lockout_base_seconds * 4)
+    now, locks = 1_000_000.0, []
+    for _ in range(settings.lockout_free_failures + 3):
+        # Each attempt waits out the lock before it (reserve_attempt refuses one inside).
+        throttle.reserve_attempt(db, settings, "+212600000100", "10.0.0.1", now=now)
+        [(until,)] = db.execute(
+            "SELECT locked_until FROM sign_in_failures WHERE key = ?", ["phone:+212600000100"]
+        ).fetchall()
+        locks.append(until - now if until else 0)
+        last, now = now, max(now + 1, until)
+    with pytest.raises(TooManyRequests):  # the last one's lock holds
+        throttle.reserve_attempt(db, settings, "+212600000100", "10.0.0.1", now=last + 1)
+    base = settings.lockout_base_seconds
+    # free failures, then base * 2**0, 2**1, 2**2
+    assert locks == [0] * settings.lockout_free_failures + [base, base * 2, base * 4]
     throttle.record_success(db, settings, "+212600000100", "10.0.0.1")
     throttle.check_allowed(db, settings, "+212600000100", "10.0.0.2", now=last + 1)
 

@@ -63,19 +63,6 @@ def reserve_attempt(
     now = time.time() if now is None else now
     with write_transaction(db):
         check_allowed(db, settings, phone, address, now)
-        record_failure(db, settings, phone, address, now)
-
-
-def record_failure(
-    db: sqlite_utils.Database,
-    settings: Settings,
-    phone: str,
-    address: str,
-    now: float | None = None,
-) -> None:
-    """Count a failure without checking the lock (sign-in uses ``reserve_attempt``)."""
-    now = time.time() if now is None else now
-    with write_transaction(db):
         _bump(db, _key_phone(phone), now, settings, per_address=False)
         _bump(db, _key_address(address), now, settings, per_address=True)
 
