@@ -51,9 +51,10 @@ class SyncRequestSchema(Schema):
         metadata={
             "description": "The `server` of the previous answer, whose sequence `since` "
             "is. When it is not this server's (the store was restored from a backup and "
-            "got a new uuid), the answer has `reset: true`, its changes start from 0 "
-            "(deletions included) and the device should push again every document it "
-            "holds, with the history it knows (revisions the server has cost nothing).",
+            "got a new uuid), the answer has `reset: true` and no changes (cursor 0, "
+            "`more: true`): the device should push again every document it holds, with "
+            "the history it knows (revisions the server has cost nothing), then pull "
+            "from 0, deletions included.",
             "example": "8c3f2a9e1b7d4c6f0a5e9d8c7b6a5f4e",
         },
     )
@@ -133,8 +134,9 @@ class SyncResponseSchema(Schema):
     )
     reset = fields.Boolean(
         metadata={
-            "description": "Present (true) when the request named another server: the "
-            "cursor restarted from 0; push every document held again, then sync on.",
+            "description": "Present (true) when the request named another server: no "
+            "changes, the cursor restarted from 0; push every document held again, then "
+            "sync on.",
             "example": True,
         }
     )

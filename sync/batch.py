@@ -16,8 +16,10 @@ two phones that send no device id would hide each other's pushes otherwise).
 
 Every answer names the server (its uuid, ``server_info``). A store restored from a
 backup gets a new uuid, and its sequences no longer mean what the device's cursor
-meant: a request naming another server is answered with ``reset: true`` and a pull from
-0, deletions included, and the device pushes again everything it holds.
+meant: a request naming another server is answered with ``reset: true``, no changes,
+cursor 0 and ``more: true``; the device pushes again everything it holds, then pulls
+from 0 (deletions included, as its requests then carry documents or a cursor of 0
+after pushes).
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def sync(
     docs, device, since = request["docs"], request["device"], request["since"]
     server = server_uuid(store)
     # The device's cursor is a sequence of another store (this one was restored from a
-    # backup): start again from 0, deletions included, and have the device push again.
+    # backup): have the device push again everything it holds, then pull from 0.
     reset = request.get("server") not in (None, server)
     if reset:
         since = 0
@@ -109,10 +111,12 @@ def sync(
         )
     answer: dict[str, Any] = {"results": results, "server": server}
     if reset:
-        answer["reset"] = True
-    if request.get("pull", True):
+        # No page: the device pushes everything it holds before it pulls from 0 (a page
+        # read now could predate those pushes), so it would discard one, bytes and all.
+        answer.update({"reset": True, "changes": [], "cursor": 0, "more": True})
+    elif request.get("pull", True):
         budget = min(request.get("max_bytes") or limits.page_bytes, limits.max_page_bytes)
-        first = not reset and not docs and since == 0
+        first = not docs and since == 0
         answer.update(pull(store, user_id, device, since, visible, budget, first))
     else:
         answer.update({"changes": [], "cursor": since, "more": False})

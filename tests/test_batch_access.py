@@ -115,9 +115,38 @@ def test_a_restored_server_takes_deletions_from_zero(server):  # noqa: F811
         store.db.execute("UPDATE server_info SET value = 'other' WHERE key = 'uuid'")
     answer = _post(artisan, "a", since=artisan.cursor, server=artisan.server)
     assert answer["reset"] is True and answer["server"] == "other"
-    assert [c.get("_deleted") for c in answer["changes"]] == [True]
+    # the device pushes everything again before it pulls: a page now would be discarded
+    assert (answer["changes"], answer["cursor"], answer["more"]) == ([], 0, True)
+    after = _post(artisan, "a", since=0, server="other")
+    assert [c.get("_deleted") for c in after["changes"]] == [True]
     artisan.sync()
     assert artisan.docs == {}
+
+
+def test_a_reset_answer_carries_no_page(server):  # noqa: F811
+    store = store_of(server)
+    for i in range(30):
+        store.put(product(i, description={"fr": "laine " * 200}))
+    artisan = client_for(server, "artisan", "a")
+    artisan.sync()
+    with store.db.conn:
+        store.db.execute("UPDATE server_info SET value = 'other' WHERE key = 'uuid'")
+    response = artisan.session.post(
+        f"{artisan.db_url}/_sync",
+        json={"since": artisan.cursor, "device": "a", "server": artisan.server},
+    )
+    assert response.json() == {
+        "results": [],
+        "server": "other",
+        "reset": True,
+        "changes": [],
+        "cursor": 0,
+        "more": True,
+    }
+    assert len(response.content) < 200  # not a 256 KB page the device would throw away
+    artisan.requests = 0
+    moved = artisan.sync()
+    assert moved["resets"] == 1 and set(artisan.docs) == {f"product:{i}" for i in range(30)}
 
 
 @pytest.mark.parametrize("backup_has", ["nothing", "an_older_revision"])
