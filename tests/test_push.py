@@ -284,9 +284,8 @@ def test_console_transport_without_credentials(app, client, auth, caplog):
     assert "New order" in caplog.text and "tok-console"[:12] in caplog.text
 
 
-class SlowTransport:
-    """The real FCM transport, but each batch takes ``seconds`` on the shared clock (and
-    a little real time, so the other dispatcher's thread runs meanwhile)."""
+class ClockedTransport:
+    """The real FCM transport, each batch taking ``seconds`` on the shared clock."""
 
     def __init__(self, inner, clock, seconds):
         self.inner, self.clock, self.seconds = inner, clock, seconds
@@ -294,8 +293,45 @@ class SlowTransport:
 
     def send_each(self, messages):
         self.clock.advance(self.seconds)
-        time.sleep(0.02)
         return self.inner.send_each(messages)
+
+
+class HandoffTransport(ClockedTransport):
+    """Its first batch waits (10 s at most) until another dispatcher has claimed rows:
+    that claim provably happens while a send is in flight, whatever the scheduling."""
+
+    def __init__(self, inner, clock, seconds):
+        super().__init__(inner, clock, seconds)
+        self.sending = threading.Event()  # the first batch is in flight
+        self.claimed_meanwhile = threading.Event()
+        self.in_flight: set[str] = set()  # the first batch's dedup keys
+        self.first_sender: int | None = None
+        self.meanwhile: set[str] = set()  # what the other dispatcher claimed mid-send
+        self._lock = threading.Lock()
+
+    def send_each(self, messages):
+        with self._lock:
+            first = self.first_sender is None
+            if first:
+                self.first_sender = threading.get_ident()
+        if first:
+            self.in_flight = {m.data["dedup_key"] for m in messages}
+            self.sending.set()
+            self.claimed_meanwhile.wait(10)
+        return super().send_each(messages)
+
+    def watch(self, claim):
+        """The real outbox.claim, noting a claim made by another thread mid-send."""
+
+        def watched(*args, **kwargs):
+            claimed = claim(*args, **kwargs)
+            mid_send = self.sending.is_set() and not self.claimed_meanwhile.is_set()
+            if mid_send and threading.get_ident() != self.first_sender:
+                self.meanwhile = {item.dedup_key for item in claimed}
+                self.claimed_meanwhile.set()
+            return claimed
+
+        return watched
 
 
 def _queue(app, rows_count: int, devices: int = 1) -> None:
@@ -318,13 +354,14 @@ def _queue(app, rows_count: int, devices: int = 1) -> None:
     db.close()
 
 
-def test_two_dispatchers_never_send_the_same_row_twice(push):  # noqa: F811
+def test_two_dispatchers_never_send_the_same_row_twice(push, monkeypatch):  # noqa: F811
     app, client, auth, dispatcher, clock, fake = push
     _queue(app, 60)
     # Each batch of 5 takes 60 s and a lease lasts 300 s: a pass that claimed everything
     # would still be sending when its lease ran out and the other dispatcher took over.
     policy = Policy(batch_size=5, lease_seconds=300)
-    slow = SlowTransport(dispatcher.transport, clock, 60)
+    slow = HandoffTransport(dispatcher.transport, clock, 60)
+    monkeypatch.setattr(outbox, "claim", slow.watch(outbox.claim))
     hirfa = app.extensions["hirfa"]
     dispatchers = [
         make_dispatcher(hirfa, clock=clock, transport=slow, policy=policy) for _ in range(2)
@@ -345,6 +382,10 @@ def test_two_dispatchers_never_send_the_same_row_twice(push):  # noqa: F811
         thread.start()
     for thread in threads:
         thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
+    # The other dispatcher claimed while the first batch was being sent, and not its rows.
+    assert slow.claimed_meanwhile.is_set()
+    assert slow.meanwhile and not slow.meanwhile & slow.in_flight
     sent = collections.Counter(m["data"]["dedup_key"] for m in fake.delivered())
     assert len(sent) == 60
     assert max(sent.values()) == 1, [k for k, v in sent.items() if v > 1]
@@ -358,7 +399,7 @@ def test_a_row_with_many_devices_renews_its_lease_between_batches(push):  # noqa
     other = make_dispatcher(
         app.extensions["hirfa"], clock=clock, transport=dispatcher.transport, policy=policy
     )
-    slow = SlowTransport(dispatcher.transport, clock, 60)
+    slow = ClockedTransport(dispatcher.transport, clock, 60)
     batches = [0]
 
     def send_each(messages):
@@ -368,7 +409,7 @@ def test_a_row_with_many_devices_renews_its_lease_between_batches(push):  # noqa
             other.run_once()
         return results
 
-    slow_first = SlowTransport(dispatcher.transport, clock, 0)
+    slow_first = ClockedTransport(dispatcher.transport, clock, 0)
     slow_first.send_each = send_each
     dispatcher.policy, dispatcher.transport = policy, slow_first
     report = dispatcher.run_once()  # 3 batches of one row
