@@ -27,6 +27,7 @@ from . import revtree
 from .couch import CouchClient, HubIncomplete, HubRefused
 from .errors import NotFound
 from .store import DocumentStore
+from .write_attempts import WriteAttempts
 
 CHECKPOINT_SCOPE = "_replicator"  # our side's _local documents for replication
 HISTORY_LIMIT = 50  # CouchDB keeps 50 sessions in a replication log
@@ -39,7 +40,9 @@ PROTOCOL_VERSION = 1
 # attachment over max_attachment_bytes) and bad_request (a body, revision history or
 # base64 the store cannot take) fail the same way on every try. Anything else (conflict,
 # not_found, missing_stub after a full re-send, unknown_error, a name we do not know)
-# may be a race or a passing fault: the batch is not checkpointed, and is tried again.
+# may be a race or a passing fault: the batch is not checkpointed, and is tried again,
+# up to MAX_WRITE_ATTEMPTS sessions per revision (sync/write_attempts.py), then it too
+# counts as a failure.
 # The price of skipping: raising a limit later does not bring a skipped document by
 # itself; it arrives with its next edit (or after its checkpoint is reset).
 PERMANENT_WRITE_ERRORS = frozenset(
@@ -308,8 +311,11 @@ def replicate(
     batch_size: int = 100,
     should_stop: Callable[[], bool] | None = None,
     clock: Callable[[], float] = time.time,
+    attempts: WriteAttempts | None = None,
 ) -> Stats:
-    """One session: every change of ``source`` since the common checkpoint, to ``target``."""
+    """One session: every change of ``source`` since the common checkpoint, to ``target``.
+    ``attempts``: where the tries of refused revisions are counted (else every refusal
+    that may pass stops the session, however often it came before)."""
     session_id = uuid.uuid4().hex
     started = clock()
     logs = {"source": source.get_checkpoint(rep_id), "target": target.get_checkpoint(rep_id)}
@@ -321,7 +327,9 @@ def replicate(
         if not batch.seen and batch.last_seq == since:
             stats.pending = 0
             break
-        _move(source, target, batch.results, stats)
+        _move(source, target, batch.results, stats, attempts)
+        if attempts is not None:
+            attempts.clear()
         if batch.last_seq is None or batch.last_seq == since:
             # A full page that does not move the sequence (no last_seq, or the same one):
             # asking again would get the same page forever.
@@ -336,7 +344,13 @@ def replicate(
     return stats
 
 
-def _move(source: Side, target: Side, results: list[tuple[str, list[str]]], stats: Stats) -> None:
+def _move(
+    source: Side,
+    target: Side,
+    results: list[tuple[str, list[str]]],
+    stats: Stats,
+    attempts: WriteAttempts | None = None,
+) -> None:
     revs = {doc_id: leaves for doc_id, leaves in results}
     stats.missing_checked += sum(len(v) for v in revs.values())
     diff = target.revs_diff(revs) if revs else {}
@@ -353,6 +367,11 @@ def _move(source: Side, target: Side, results: list[tuple[str, list[str]]], stat
         again = source.fetch({i: diff[i] for i in stubs if i in diff}, full=True)
         errors = [e for e in errors if e["id"] not in stubs] + target.write(again)
     retry = [e for e in errors if e.get("error") not in PERMANENT_WRITE_ERRORS]
+    if retry and attempts is not None:
+        given_up = attempts.given_up(retry, docs)
+        if len(given_up) == len(retry):  # tried often enough: count them as failures
+            errors = [e for e in errors if e not in retry] + given_up
+            retry = []
     if retry:
         raise WriteNotApplied(retry)
     stats.docs_written += len(docs) - len(errors)
@@ -440,12 +459,24 @@ class Replicator:
 
     def push(self, should_stop: Callable[[], bool] | None = None) -> Stats:
         return replicate(
-            self.local, self.remote, self.push_id, self.batch_size, should_stop, self.clock
+            self.local,
+            self.remote,
+            self.push_id,
+            self.batch_size,
+            should_stop,
+            self.clock,
+            WriteAttempts(self.store, self.push_id),
         )
 
     def pull(self, should_stop: Callable[[], bool] | None = None) -> Stats:
         return replicate(
-            self.remote, self.local, self.pull_id, self.batch_size, should_stop, self.clock
+            self.remote,
+            self.local,
+            self.pull_id,
+            self.batch_size,
+            should_stop,
+            self.clock,
+            WriteAttempts(self.store, self.pull_id),
         )
 
     def verify(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sync.replicator import (
 )
 from sync.store import DocumentStore
 from sync.worker import ReplicationWorker, read_status
+from sync.write_attempts import MAX_WRITE_ATTEMPTS
 from tests.fake_couch import DROP, FakeCouch
 from tests.test_replicator import attachment, new_store, product
 
@@ -224,3 +225,65 @@ def test_a_full_page_that_does_not_move_the_sequence_ends_the_session(tmp_path, 
     stats = Replicator(store, CouchClient(fake.url), batch_size=1, resolve=False).pull()
     assert len(pages) == 1 and stats.docs_written == 1
     assert fake.sent("PUT _local") == []  # nothing to checkpoint: the sequence did not move
+
+
+# 9. a refusal that may pass, but never does
+
+
+def test_a_document_the_hub_always_refuses_is_given_up_after_five_sessions(tmp_path, fake):
+    store = new_store(tmp_path / "s.sqlite3")
+    store.put(product(1))
+
+    def refuse_one(body, _query):
+        return 201, [
+            {
+                "id": d["_id"],
+                "rev": d["_rev"],
+                "error": "conflict",
+                "reason": "Document update conflict",
+            }
+            for d in body["docs"]
+            if d["_id"] == "product:1"
+        ]
+
+    fake.on("POST _bulk_docs", refuse_one)
+    path = tmp_path / "s.sqlite3"
+    worker = ReplicationWorker(lambda: new_store(path), fake.url, timeout_s=5)
+    for _ in range(MAX_WRITE_ATTEMPTS - 1):
+        assert worker.step() is not None  # backing off: the batch may still go through
+        assert fake.sent("PUT _local") == []
+    store.put(product(2))  # written meanwhile: held back behind product:1 until now
+    assert worker.step() is None
+    status = read_status(worker.store, fake.url)
+    assert status["state"] == "idle" and status["doc_write_failures"] == 1
+    [failed] = status["write_failures"]
+    assert (failed["id"], failed["error"], failed["direction"]) == ("product:1", "conflict", "push")
+    assert f"after {MAX_WRITE_ATTEMPTS} attempts" in failed["reason"]
+    assert fake.sent("PUT _local")  # the checkpoint moved on
+    assert status["pending_push"] == 0
+    assert worker.step() is None  # and the next session starts past it
+    assert [d["_id"] for d in fake.sent("POST _bulk_docs")[-1]["docs"]] == [
+        "product:1",
+        "product:2",
+    ]
+    worker.stop()
+
+
+def test_attempts_count_per_revision_and_a_write_that_passes_clears_them(tmp_path, fake):
+    store = new_store(tmp_path / "s.sqlite3")
+    first = store.put(product(1))
+    fake.on(
+        "POST _bulk_docs",
+        answer(201, [{"id": "product:1", "error": "unknown_error", "reason": "boom"}]),
+    )
+    replicator = Replicator(store, CouchClient(fake.url), resolve=False)
+    for _ in range(MAX_WRITE_ATTEMPTS - 1):
+        with pytest.raises(WriteNotApplied):
+            replicator.push()
+    # a new revision is a new document to try: its count starts again
+    store.put({**store.get_doc("product:1"), "status": "submitted", "_rev": first})
+    with pytest.raises(WriteNotApplied):
+        replicator.push()
+    fake.on("POST _bulk_docs", answer(201, []))
+    assert replicator.push().docs_written == 1
+    assert store.local_get("_replication_attempts", replicator.push_id)["attempts"] == {}
