@@ -78,6 +78,7 @@ class Batch:
     last_seq: Any
     pending: int | None
     seen: int  # changes read, before the push filter: a full page means read on
+    last_row_seq: Any = None  # the last change's own sequence, before the push filter
 
 
 @dataclass
@@ -126,12 +127,13 @@ class LocalSide:
         feed = self.store.changes(since=int(since or 0), limit=limit, all_leaves=True)
         results = [(r["id"], [c["rev"] for c in r["changes"]]) for r in feed["results"]]
         seen = len(results)
+        last_row = feed["results"][-1]["seq"] if feed["results"] else None
         if self.settle is not None and results:
             # Revisions written here come later in the feed and go up in a later batch.
             self.settle([doc_id for doc_id, _ in results])
         if self.keep_local is not None:
             results = [r for r in results if not self._kept(r[0])]
-        return Batch(results, feed["last_seq"], feed["pending"], seen)
+        return Batch(results, feed["last_seq"], feed["pending"], seen, last_row)
 
     def _kept(self, doc_id: str) -> bool:
         row = self.store.row(doc_id)
@@ -195,8 +197,12 @@ class RemoteSide:
 
     def changes(self, since: Any, limit: int) -> Batch:
         feed = self.client.changes(since, limit)
-        results = [(r["id"], [c["rev"] for c in r["changes"]]) for r in feed.get("results", [])]
-        return Batch(results, feed.get("last_seq", since), feed.get("pending"), len(results))
+        rows = feed.get("results", [])
+        results = [(r["id"], [c["rev"] for c in r["changes"]]) for r in rows]
+        last_row = rows[-1].get("seq") if rows else None
+        return Batch(
+            results, feed.get("last_seq", since), feed.get("pending"), len(results), last_row
+        )
 
     def revs_diff(self, revs: dict[str, list[str]]) -> dict[str, Any]:
         return self.client.revs_diff(revs)
@@ -332,8 +338,16 @@ def replicate(
             attempts.clear()
         if batch.last_seq is None or batch.last_seq == since:
             # A full page that does not move the sequence (no last_seq, or the same one):
-            # asking again would get the same page forever.
+            # asking again would get the same page forever. What it carried is applied,
+            # so its last row's own sequence is checkpointed (the next session asks for
+            # what follows); a page whose rows name no later sequence leaves nothing to
+            # record, and the next session asks for it again.
             stats.batches += 1
+            reached = batch.last_row_seq
+            if reached is not None and reached != since:
+                _checkpoint(
+                    source, target, rep_id, logs, session_id, started, reached, stats, clock
+                )
             break
         since = batch.last_seq
         logs = _checkpoint(source, target, rep_id, logs, session_id, started, since, stats, clock)

@@ -222,9 +222,16 @@ def test_a_full_page_that_does_not_move_the_sequence_ends_the_session(tmp_path, 
 
     fake.on("GET _changes", stuck)
     store = new_store(tmp_path / "s.sqlite3")
-    stats = Replicator(store, CouchClient(fake.url), batch_size=1, resolve=False).pull()
+    replicator = Replicator(store, CouchClient(fake.url), batch_size=1, resolve=False)
+    stats = replicator.pull()
     assert len(pages) == 1 and stats.docs_written == 1
-    assert fake.sent("PUT _local") == []  # nothing to checkpoint: the sequence did not move
+    # what the page carried is applied: checkpointed at its last row's own sequence, on
+    # both sides, so the next session asks for what follows, not for this page again
+    [log] = fake.sent("PUT _local")
+    assert log["source_last_seq"] == 1 == stats.recorded_seq
+    assert replicator.local.get_checkpoint(replicator.pull_id)["source_last_seq"] == 1
+    replicator.pull()
+    assert pages[1] == "1"
 
 
 # 9. a refusal that may pass, but never does
