@@ -40,15 +40,6 @@ def open_store(hirfa, db=None) -> DocumentStore:
     )
 
 
-def rules() -> dict[str, resolution.Rule]:
-    """sync/resolution.py's rules, but orders merge as the orders service merges them
-    (their step history, api/services/order_states.py), so one rule settles an order
-    whichever path brought its conflict in."""
-    from .services import order_states
-
-    return {**resolution.RULES, "order": lambda leaves: order_states.merge([b for _, b in leaves])}
-
-
 def make_worker(
     hirfa,
     *,
@@ -78,7 +69,7 @@ def make_worker(
         ),
         clock=clock,
         sleep=sleep,
-        rules=rules(),
+        rules=resolution.RULES,
         arrived=lambda store, ids: media_replication.materialise(store, settings.media_dir, ids),
     )
 

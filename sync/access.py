@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 from marshmallow import ValidationError
 
-from api.services.order_states import check_write as check_order_write
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
 
 from .errors import Forbidden
+from .order_rules import check_write as check_order_write
 
 PUBLIC = "public"
 REVIEW_PREFIX = "review:"

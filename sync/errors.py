@@ -49,3 +49,8 @@ class MissingStub(StoreError):
 class TooLarge(StoreError):
     status = 413
     error = "too_large"
+
+
+class Unresolvable(Exception):
+    """No rule can merge these revisions (sync/resolution.py); ``args[0]`` says why, for
+    the coordinator."""

@@ -458,6 +458,7 @@ class Replicator:
         kept = set(self.local_types)
         keep = (lambda body: body.get("type") in kept) if kept else None
         resolved = self._resolved = [0]
+        self.rules = rules = resolution.RULES if rules is None else rules
 
         def after(ids: list[str]) -> None:
             resolved[0] += len(resolution.resolve(store, ids, clock, rules).resolved)

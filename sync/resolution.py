@@ -12,6 +12,8 @@ holds it) and a tombstone on every other live leaf. Revision ids are computed fr
 parent and the body (revtree.new_rev_id), so two servers resolving the same conflict
 write the very same revisions and converge instead of conflicting again.
 
+Orders merge by their step history (sync/order_rules.py, beside their state machine).
+
 What no rule settles stays a conflict (nothing is dropped) and gets a row in
 ``replication_conflicts`` for the cooperative's coordinators.
 """
@@ -26,13 +28,11 @@ from typing import Any
 
 from . import revtree
 from .database import fetch_all, write_transaction
+from .errors import Unresolvable
+from .order_rules import order_state
 from .store import DocumentStore
 
 Leaf = tuple[str, dict[str, Any]]  # (revision, body)
-
-
-class Unresolvable(Exception):
-    """No rule can merge these revisions; ``args[0]`` says why, for the coordinator."""
 
 
 def _updated_at(leaf: Leaf) -> str:
@@ -104,145 +104,6 @@ def same_movement(leaves: list[Leaf]) -> dict[str, Any]:
     if any(_without(body, "updated_at") != first for _, body in leaves[1:]):
         raise Unresolvable("the same stock movement was changed differently on two servers")
     return latest_edit(leaves)
-
-
-# Orders. The state machine and who may move it are api/services/order_states.py (it
-# needs accounts); the merge is here, pure, so the replicator and the orders service
-# settle an order with the one rule (README "Orders"), and sync/ needs nothing from api/.
-ORDER_PROGRESS = ("placed", "accepted", "in_production", "ready", "shipped", "delivered")
-ORDER_ENDED = ("declined", "cancelled")
-# Where two lines of moves part, the move ranked first wins. Saying no beats saying yes:
-# the buyer's cancellation was answered while the order was still `placed`; an
-# acceptance that turns out moot costs the artisan a message, while a refusal overturned
-# would bind a buyer who withdrew. Among the seller's own moves (two devices of one
-# cooperative), the one furthest along wins.
-ORDER_PRECEDENCE = (
-    "cancelled",
-    "declined",
-    "delivered",
-    "shipped",
-    "ready",
-    "in_production",
-    "accepted",
-)
-# What a cancellation or a decline may overturn: an acceptance, nothing later. Once the
-# piece is in production (or ready, shipped, delivered) a "no" made elsewhere meanwhile
-# cannot both be true with it; it is refused when it arrives (api/services/order_states)
-# or, when replication brings both in, left to the coordinator.
-_UNDOABLE = frozenset({"accepted", *ORDER_ENDED})
-
-
-def order_fork_allowed(fork: str, ours: list[str], theirs: list[str]) -> bool:
-    """Whether two lines of moves (their statuses) that part after status ``fork`` may
-    both have happened, so that the merge may settle them."""
-    if not ours or not theirs:
-        return True  # one line is a prefix of the other: no disagreement
-    moves = set(ours) | set(theirs)
-    if not moves & set(ORDER_ENDED):
-        return True  # the seller's own lines: the furthest along wins
-    return fork == "placed" and moves <= _UNDOABLE
-
-
-def _statuses(steps: list[dict]) -> list[str]:
-    return [s.get("status") for s in steps]
-
-
-def _common_steps(a: list[dict], b: list[dict]) -> int:
-    n = 0
-    while n < len(a) and n < len(b) and a[n] == b[n]:
-        n += 1
-    return n
-
-
-def order_fork_refusal(before: list[dict], after: list[dict]) -> str | None:
-    """Why the history ``after`` may not stand beside ``before`` (None: it may)."""
-    common = _common_steps(before, after)
-    if common == 0:
-        return "the first step (placed by the buyer) cannot be changed"
-    ours, theirs = _statuses(before[common:]), _statuses(after[common:])
-    if order_fork_allowed(before[common - 1].get("status"), ours, theirs):
-        return None
-    return (
-        f"order statuses {sorted(set(ours[-1:] + theirs[-1:]))} cannot both be true: a "
-        "cancellation or a decline races an acceptance only, it cannot undo "
-        f"{', '.join(s for s in ours + theirs if s not in _UNDOABLE)}"
-    )
-
-
-def _order_key(steps: list[dict]) -> str:
-    return json.dumps(steps, sort_keys=True, ensure_ascii=False)
-
-
-def _order_rank(status: str) -> int:
-    return ORDER_PRECEDENCE.index(status) if status in ORDER_PRECEDENCE else len(ORDER_PRECEDENCE)
-
-
-def _order_history(body: dict[str, Any]) -> tuple[list[dict], bool]:
-    """The body's steps, and whether they are its own. An order this server wrote always
-    has a history; a revision without one (not written here) is taken to have come the
-    shortest legal way to its status."""
-    history = body.get("history")
-    if isinstance(history, list) and history:
-        if not all(isinstance(s, dict) and isinstance(s.get("status"), str) for s in history):
-            raise Unresolvable("an order revision has a malformed history")
-        return history, True
-    status = body.get("status")
-    if status in ORDER_PROGRESS:
-        return [{"status": s} for s in ORDER_PROGRESS[: ORDER_PROGRESS.index(status) + 1]], False
-    if status in ORDER_ENDED:
-        return [{"status": "placed"}, {"status": status}], False
-    raise Unresolvable(f"unknown order status {sorted(map(str, [status]))}")
-
-
-def choose_order_history(histories: list[list[dict]]) -> list[dict]:
-    """The winning line among ``histories``, by ORDER_PRECEDENCE where they part;
-    identical status sequences go to the canonically smallest, so the choice is a
-    function of the set alone. Raises Unresolvable if two lines cannot both be true."""
-    candidates = [h for h in histories if h]
-    for i, a in enumerate(candidates):
-        for b in candidates[i + 1 :]:
-            reason = order_fork_refusal(a, b)
-            if reason:
-                raise Unresolvable(reason)
-    depth = 0
-    while True:
-        nexts = {h[depth]["status"] for h in candidates if len(h) > depth}
-        if not nexts:
-            break
-        best = min(nexts, key=lambda s: (_order_rank(s), s))
-        # A line that stopped here gives way to one that went on along the same line:
-        # a later move is not a disagreement.
-        candidates = [h for h in candidates if len(h) > depth and h[depth]["status"] == best]
-        depth += 1
-    return min(candidates, key=_order_key)
-
-
-def merge_order(bodies: list[dict[str, Any]]) -> dict[str, Any]:
-    """The one order that concurrent revisions ``bodies`` converge to: the winning line
-    kept whole, every other line's steps kept in ``superseded`` (nothing is forgotten),
-    ``updated_at`` the latest. Depends only on the set of bodies, never on their order."""
-    lines = [(body, *_order_history(body)) for body in bodies]
-    chosen = choose_order_history([history for _, history, _ in lines])
-    winner = min((b for b, h, _ in lines if h == chosen), key=_order_key)
-    kept = {_order_key([s]) for s in chosen}
-    superseded: dict[str, dict] = {}
-    for body, history, own in lines:
-        earlier = body.get("superseded") if isinstance(body.get("superseded"), list) else []
-        for item in [*(history if own else []), *earlier]:
-            if isinstance(item, dict) and _order_key([item]) not in kept:
-                superseded[_order_key([item])] = item
-    merged = dict(winner)
-    if superseded:
-        merged["superseded"] = [superseded[k] for k in sorted(superseded)]
-    stamps = [b["updated_at"] for b in bodies if isinstance(b.get("updated_at"), str)]
-    if stamps:
-        merged["updated_at"] = max(stamps)
-    return merged
-
-
-def order_state(leaves: list[Leaf]) -> dict[str, Any]:
-    """The order rule: :func:`merge_order` of the conflicting revisions."""
-    return merge_order([body for _, body in leaves])
 
 
 # A rule takes the leaves, or (leaves, ancestor_body) when marked with_ancestor.

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from api.services import order_states
 from api.services.push import messages
-from sync import resolution
-from sync.resolution import Unresolvable
+from sync import order_rules
+from sync.errors import Unresolvable
 from tests.orders_support import register_device, rows
 
 
@@ -81,7 +80,7 @@ BRANCHES = [
 
 def _merge_or_refusal(bodies):
     try:
-        return repr(order_states.merge(bodies))
+        return repr(order_rules.merge_order(bodies))
     except Unresolvable as exc:
         return f"unresolvable: {exc}"
 
@@ -93,7 +92,7 @@ def test_the_merge_depends_on_the_set_of_branches_not_their_order():
             results = {_merge_or_refusal(list(p)) for p in itertools.permutations(bodies)}
             assert len(results) == 1, subset
     settled = [BRANCHES[0], BRANCHES[1], BRANCHES[3]]
-    merged = order_states.merge([{"status": h[-1]["status"], "history": h} for h in settled])
+    merged = order_rules.merge_order([{"status": h[-1]["status"], "history": h} for h in settled])
     assert merged["status"] == "cancelled"
     assert len(merged["superseded"]) == 2  # both accepts
 
@@ -101,29 +100,15 @@ def test_the_merge_depends_on_the_set_of_branches_not_their_order():
 def test_a_cancellation_cannot_undo_work_in_production():
     bodies = [{"status": h[-1]["status"], "history": h} for h in BRANCHES[:3]]
     with pytest.raises(Unresolvable, match="cannot both be true"):
-        order_states.merge(bodies)
-
-
-def test_replication_and_the_orders_service_share_one_rule():
-    assert resolution.RULES["order"] is resolution.order_state
-    for subset in itertools.combinations(BRANCHES, 2):
-        bodies = [{"status": h[-1]["status"], "history": h} for h in subset]
-        leaves = [(f"2-{n}", b) for n, b in enumerate(bodies)]
-        try:
-            expected = order_states.merge(bodies)
-        except Unresolvable:
-            with pytest.raises(Unresolvable):
-                resolution.RULES["order"](leaves)
-            continue
-        assert resolution.RULES["order"](leaves) == expected
+        order_rules.merge_order(bodies)
 
 
 def test_the_merge_keeps_the_seller_line_that_went_furthest():
     bodies = [{"status": h[-1]["status"], "history": h} for h in BRANCHES[1:3]]
-    assert order_states.merge(bodies)["status"] == "in_production"
+    assert order_rules.merge_order(bodies)["status"] == "in_production"
     # merging a merge with one of its inputs changes nothing (idempotent)
-    once = order_states.merge(bodies)
-    assert order_states.merge([once, bodies[0]]) == once
+    once = order_rules.merge_order(bodies)
+    assert order_rules.merge_order([once, bodies[0]]) == once
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from sync import revtree
 from sync.couch import CouchClient
+from sync.order_rules import ORDER_ENDED, ORDER_PROGRESS, order_state
 from sync.replicator import Replicator
-from sync.resolution import ORDER_ENDED, ORDER_PROGRESS, open_conflicts, order_state, resolve
+from sync.resolution import open_conflicts, resolve
 from tests.test_replicator import (
     COOP,
     local_trees,
@@ -37,23 +38,11 @@ def hub(pouchdb_server):
     pouchdb_server.delete_db(url)
 
 
-def production_rules():
-    from api.cli_replication import rules
-
-    return rules()
-
-
-# Each scenario twice: with sync/resolution.py's own rules, and with the rules the
-# server's worker is built with (api/cli_replication.py), which must settle the same way.
-RULES = {"resolution": lambda: None, "production": production_rules}
-
-
-@pytest.fixture(params=sorted(RULES))
-def spokes(request, tmp_path, hub):
+@pytest.fixture
+def spokes(tmp_path, hub):
     """Two Hirfa stores and their replicators to the same hub."""
-    rules = RULES[request.param]()
     stores = [new_store(tmp_path / f"spoke{n}.sqlite3") for n in (1, 2)]
-    return [(s, Replicator(s, CouchClient(hub), rules=rules)) for s in stores]
+    return [(s, Replicator(s, CouchClient(hub))) for s in stores]
 
 
 def settle(spokes, rounds=3):
@@ -146,8 +135,7 @@ def test_unresolvable_conflict_is_kept_and_listed_for_coordinators(spokes, hub):
     assert local_trees(a) == local_trees(b) == remote_trees(hub)
 
 
-@pytest.mark.parametrize("rules", sorted(RULES))
-def test_two_servers_resolving_the_same_conflict_write_the_same_revisions(tmp_path, rules):
+def test_two_servers_resolving_the_same_conflict_write_the_same_revisions(tmp_path):
     """Resolution ids are content hashes: servers that resolve independently agree."""
     stores = [new_store(tmp_path / f"s{n}.sqlite3") for n in range(2)]
     base = product(1)
@@ -171,7 +159,7 @@ def test_two_servers_resolving_the_same_conflict_write_the_same_revisions(tmp_pa
                 ],
                 new_edits=False,
             )
-        settled = resolve(store, ["product:1"], rules=RULES[rules]())
+        settled = resolve(store, ["product:1"])
         assert settled.resolved == ["product:1"]
     assert local_trees(stores[0]) == local_trees(stores[1])
     assert stores[0].winner_body("product:1")["price_centimes"] == 1

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sync import resolution
 from sync.worker import LEASE_HELD, ReplicationWorker, read_status
 from tests.link_proxy import LinkProxy
 from tests.test_replicator import new_store, product
@@ -59,6 +60,7 @@ def test_the_cli_beside_a_running_worker_says_who_holds_the_lease(tmp_path, hub)
     from api.cli_replication import make_worker
 
     server = make_worker(app.extensions["hirfa"])
+    assert server.replicator.rules is resolution.RULES  # orders too: one merge everywhere
     assert server.step() is None
     result = app.test_cli_runner().invoke(args=["replicate", "--once"])
     assert result.exit_code == 1 and LEASE_HELD in result.output

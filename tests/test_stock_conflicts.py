@@ -112,17 +112,8 @@ def test_the_offline_count_arriving_before_the_accept(app, client, auth):
     assert rows(app, "SELECT order_id, quantity FROM stock_reservations") == [(order["id"], 1)]
 
 
-# Store level: the conflict written directly, resolved by resolve() with either rule set
-# (sync/resolution.py's own and the one the replication worker is built with).
-
-
-def _production_rules():
-    from api.cli_replication import rules
-
-    return rules()
-
-
-RULE_SETS = {"resolution": lambda: None, "production": _production_rules}
+# Store level: the conflict written directly, resolved by resolve() (sync/resolution.py's
+# rules, which the replication worker is built with too).
 
 
 @pytest.fixture
@@ -149,33 +140,31 @@ def _edit(store, parent: str, quantity: int, at: str) -> str:
     return rev
 
 
-def _quantity_after_resolve(store, rule_set: str) -> int:
-    outcome = resolution.resolve(store, [PID], rules=RULE_SETS[rule_set]())
+def _quantity_after_resolve(store) -> int:
+    outcome = resolution.resolve(store, [PID])
     assert outcome.resolved == [PID]
     row = store.row(PID)
     assert revtree.conflicts(row.tree) == []
     return store.winner_body(PID)["stock"]["quantity"]
 
 
-@pytest.mark.parametrize("rule_set", sorted(RULE_SETS))
-def test_resolve_merges_against_the_common_ancestor(store, rule_set):
+def test_resolve_merges_against_the_common_ancestor(store):
     base = store.row(PID).winner
     _edit(store, base, 4, "2026-11-21T10:00:00Z")  # the server's reservation
     _edit(store, base, 7, "2026-11-21T09:00:00Z")  # her offline count
-    assert _quantity_after_resolve(store, rule_set) == 6
+    assert _quantity_after_resolve(store) == 6
     seq = store.update_seq()
     assert resolution.resolve(store, [PID]).resolved == []  # settled: nothing more written
     assert store.update_seq() == seq
 
 
-@pytest.mark.parametrize("rule_set", sorted(RULE_SETS))
-def test_without_the_ancestor_body_the_fewest_pieces_stand(store, rule_set):
+def test_without_the_ancestor_body_the_fewest_pieces_stand(store):
     base = store.row(PID).winner
     _edit(store, base, 4, "2026-11-21T10:00:00Z")
     _edit(store, base, 7, "2026-11-21T11:00:00Z")
     store.compact()  # the common ancestor's body goes: 5 is no longer known
     assert store.body(PID, base) is None
-    assert _quantity_after_resolve(store, rule_set) == 4
+    assert _quantity_after_resolve(store) == 4
 
 
 def test_branches_that_part_below_the_common_ancestor_count_their_shared_edit_once(store):
@@ -185,7 +174,7 @@ def test_branches_that_part_below_the_common_ancestor_count_their_shared_edit_on
     _edit(store, made, 6, "2026-11-21T09:30:00Z")  # -1
     _edit(store, made, 9, "2026-11-21T09:40:00Z")  # +2
     assert len(revtree.conflicts(store.row(PID).tree)) == 2
-    assert _quantity_after_resolve(store, "resolution") == 5 - 1 + 2 - 1 + 2
+    assert _quantity_after_resolve(store) == 5 - 1 + 2 - 1 + 2
 
 
 def test_made_to_order_products_are_left_to_the_latest_edit():

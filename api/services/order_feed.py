@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync import resolution, revtree
+from sync import order_rules, resolution, revtree
 from sync.database import write_transaction
 from sync.resolution import Unresolvable
 from sync.store import DocumentStore
@@ -118,7 +118,7 @@ def settle(store: DocumentStore, doc_id: str) -> dict[str, Any] | None:
         merged = None
         if len(live) > 1 or rewritten:
             try:
-                merged = order_states.merge([body for _, body in leaves])
+                merged = order_rules.merge_order([body for _, body in leaves])
             except Unresolvable as exc:
                 # Only replication brings such branches in (writes here are refused);
                 # the replicator lists them for the coordinator. The winner stands.

@@ -3,7 +3,7 @@ through the state machine by the buyer and the seller, over REST or offline by s
 
 An order is a document in the store, in the channels of the buyer, the artisan and her
 cooperative, so the artisan has it on her phone with no signal. Its fields are fixed at
-placement; only ``status``/``history`` move (api/services/order_states.py).
+placement; only ``status``/``history`` move (sync/order_rules.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sync import revtree
+from sync import order_rules, revtree
 from sync.access import make_check, user_channels
 from sync.database import write_transaction
 from sync.errors import Conflict as StoreConflict
@@ -139,12 +139,12 @@ def move(
         base = store.body(order_id, base_rev)
         if base is None or not _may_race(user, base, current, to):
             raise PreconditionFailed(details={"current": render(user, current)})
-    who = order_states.TRANSITIONS.get((base["status"], to))
+    who = order_rules.TRANSITIONS.get((base["status"], to))
     if who is None:
         raise InvalidTransition(
             details={"status": base["status"], "allowed": order_states.allowed_moves(user, base)}
         )
-    if not who & order_states.sides_of(user, base):
+    if not who & order_rules.sides_of(user, base):
         raise Forbidden(f"Moving an order to {to!r} is for the {' or '.join(sorted(who))}.")
     stamp = now_iso()  # the step's time is the order's updated_at (order_states checks it)
     body = {k: v for k, v in base.items() if not k.startswith("_")}
@@ -174,7 +174,7 @@ def _may_race(user: User, base: dict, current: dict, to: str) -> bool:
     if to == current["status"] or to not in order_states.allowed_moves(user, base):
         return False
     after = [*(base.get("history") or []), {"status": to}]
-    return order_states.order_fork_refusal(current.get("history") or [], after) is None
+    return order_rules.order_fork_refusal(current.get("history") or [], after) is None
 
 
 def _branch(store: DocumentStore, order_id: str, parent: str, body: dict, check) -> None:
