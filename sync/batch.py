@@ -36,7 +36,7 @@ from typing import Any
 import sqlite_utils
 
 from . import revtree
-from .database import StorageError, write_transaction
+from .database import StorageError, server_uuid, write_transaction
 from .errors import BadRequest, StoreError, TooLarge
 from .reads import Visible, can_see
 from .store import CheckFn, DocRow, DocumentStore
@@ -96,7 +96,7 @@ def sync(
 ) -> dict[str, Any]:
     """Answer one compact-protocol request (already parsed by SyncRequestSchema)."""
     docs, device, since = request["docs"], request["device"], request["since"]
-    server = server_uuid(store)
+    server = server_uuid(store.db)
     # The device's cursor is a sequence of another store (this one was restored from a
     # backup): have the device push again everything it holds, then pull from 0.
     reset = request.get("server") not in (None, server)
@@ -121,11 +121,6 @@ def sync(
     else:
         answer.update({"changes": [], "cursor": since, "more": False})
     return answer
-
-
-def server_uuid(store: DocumentStore) -> str:
-    row = store.db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
-    return row[0] if row else ""
 
 
 def _check_docs(docs: list[Any], limits: Limits) -> None:

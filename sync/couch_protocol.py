@@ -28,6 +28,7 @@ from .couch_http import (
     string_param,
     sync_settings,
 )
+from .database import server_uuid
 from .errors import BadRequest, StoreError
 
 blueprint = Blueprint("sync", __name__, url_prefix="/sync")
@@ -40,13 +41,12 @@ def _couch_error(exc: Exception):
 
 @blueprint.get("/")
 def welcome():
-    row = open_store().db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
     return json_response(
         {
             "couchdb": "Welcome",
             "version": "3.3.3",
             "vendor": {"name": "Hirfa"},
-            "uuid": row[0] if row else None,
+            "uuid": server_uuid(open_store().db) or None,
         }
     )
 

@@ -178,3 +178,9 @@ def fetch_all(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) ->
     cursor = db.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def server_uuid(db: sqlite_utils.Database) -> str:
+    """This store's uuid (migration-made; a restored backup gets a new one), "" if none."""
+    row = db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
+    return row[0] if row else ""

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from . import revtree
 from .couch import CouchClient, HubIncomplete, HubRefused
+from .database import server_uuid
 from .errors import NotFound
 from .store import DocumentStore
 from .write_attempts import WriteAttempts
@@ -185,8 +186,7 @@ class LocalSide:
         return {**doc, "_rev": rev}
 
     def uuid(self) -> str:
-        row = self.store.db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
-        return row[0]
+        return server_uuid(self.store.db)
 
 
 class RemoteSide:

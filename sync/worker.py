@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .couch import CouchClient, HubError, redact
-from .database import StorageError, fetch_all, write_transaction
+from .database import StorageError, fetch_all, server_uuid, write_transaction
 from .errors import NotFound, StoreError
 from .lease import Lease, lease_path
 from .replicator import (
@@ -352,8 +352,7 @@ def read_status(
     rows = fetch_all(store.db, "SELECT * FROM replication_status WHERE name = ?", [name])
     status = rows[0] if rows else {"name": name, "state": "never_run"}
     status["remote"] = redact(url)
-    uuid_row = store.db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
-    push_id = replication_id(uuid_row[0], redact(url), "push", sorted(set(local_types)))
+    push_id = replication_id(server_uuid(store.db), redact(url), "push", sorted(set(local_types)))
     checkpoint = store.db.execute(
         "SELECT body FROM local_docs WHERE scope = ? AND id = ?", [CHECKPOINT_SCOPE, push_id]
     ).fetchone()

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from sync.batch import server_uuid
+from sync.database import server_uuid
 from tests.test_batch import client_for, product, server, store_of  # noqa: F401
 
 
@@ -74,7 +74,7 @@ def test_a_restored_server_resets_the_device_which_pushes_again(server):  # noqa
     artisan = client_for(server, "artisan", "a")
     artisan.put(product(1))
     artisan.sync()
-    assert artisan.server == server_uuid(store)
+    assert artisan.server == server_uuid(store.db)
     backup = sqlite3.connect(":memory:")
     store.db.conn.backup(backup)
     # after the backup: the device pushes an edit and a new document
