@@ -6,8 +6,9 @@ sequence, channels), ``revs`` (bodies of revisions; non-leaf bodies go at compac
 (bytes once per digest), ``local_docs`` (checkpoints; never in a feed), and
 ``store_meta`` (the update sequence, which only grows).
 
-Every write is one ``BEGIN IMMEDIATE`` transaction; with ``synchronous=FULL`` what
-was acknowledged is on disk.
+Every write call (one document, or a whole ``_bulk_docs`` batch) is one ``BEGIN
+IMMEDIATE`` transaction (sync/writes.py); with ``synchronous=FULL`` what was
+acknowledged is on disk.
 """
 
 from __future__ import annotations
