@@ -33,8 +33,8 @@ from .couch import CouchClient, HubError, redact
 from .database import StorageError, fetch_all, server_uuid, write_transaction
 from .errors import NotFound, StoreError
 from .lease import Lease, lease_path
+from .replication_sides import CHECKPOINT_SCOPE
 from .replicator import (
-    CHECKPOINT_SCOPE,
     ERRORS_KEPT,
     Replicator,
     WriteNotApplied,
