@@ -40,7 +40,7 @@ from .database import StorageError, server_uuid, write_transaction
 from .errors import BadRequest, StoreError, TooLarge
 from .reads import Visible, can_see
 from .store import CheckFn, DocRow, DocumentStore
-from .writes import UNSEEN, seeing
+from .write_checks import UNSEEN, seeing
 
 # Candidates read per query while filling a page: a page of 256 KB holds a few hundred.
 SCAN_CHUNK = 200

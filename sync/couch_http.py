@@ -12,7 +12,7 @@ from flask import Response, current_app, g, request
 from .access import make_check, user_channels
 from .errors import BadRequest, StoreError
 from .store import DocumentStore
-from .writes import seeing
+from .write_checks import seeing
 
 
 class CouchError(StoreError):

@@ -23,10 +23,12 @@ import sqlite_utils
 
 from . import revtree
 from .database import write_transaction
+from .doc_rows import DocRow
 from .errors import NotFound
 from .feed import FeedMixin
 from .reads import ReadMixin
-from .writes import ChannelsFn, CheckFn, DocRow, WriteMixin
+from .write_checks import ChannelsFn, CheckFn
+from .writes import WriteMixin
 
 __all__ = ["ChangeNotifier", "ChannelsFn", "CheckFn", "DocRow", "DocumentStore"]
 

@@ -10,93 +10,16 @@ inside the same transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-
-import sqlite_utils
 
 from . import attachments, revtree
 from .database import after_commit, write_transaction
+from .doc_rows import Batch, DocRow, RowUpdate, write_rows
 from .errors import BadRequest, Conflict, Forbidden, StoreError
-from .reads import Visible, can_see
+from .reads import can_see
+from .write_checks import UNSEEN, CheckFn, checked_body, passes
 
-ChannelsFn = Callable[[str, dict[str, Any] | None], set[str]]
-# check(doc_id, old, new): raises Forbidden. ``old`` is the document's last live body (its
-# winner; for a deleted document the latest revision that still has fields; None: a new
-# document), ``new`` the revision written (with ``"_deleted": True`` for a deletion).
-# A check may carry ``visible``, the channels its writer reads (see ``seeing``).
-CheckFn = Callable[[str, dict[str, Any] | None, dict[str, Any]], None]
-# What a writer who cannot see a document is told, whatever the document holds.
-UNSEEN = "you may not write this document"
-_UNKNOWN = object()
-
-
-@dataclass(frozen=True)
-class SeeingCheck:
-    """A check that knows the channels its writer reads: writes to a document outside
-    them are refused before anything about the document (its revisions, whether it was
-    deleted) shapes the answer."""
-
-    check: CheckFn
-    visible: Visible
-
-    def __call__(self, doc_id: str, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
-        self.check(doc_id, old, new)
-
-
-def seeing(check: CheckFn | None, visible: Visible) -> CheckFn | None:
-    if check is None or isinstance(check, SeeingCheck):
-        return check
-    return SeeingCheck(check, visible)
-
-
-@dataclass
-class DocRow:
-    id: str
-    seq: int
-    tree: revtree.Tree
-    winner: str
-    deleted: bool
-    channels: set[str]
-
-
-@dataclass
-class RowUpdate:
-    """What one written revision does to the ``docs`` and ``doc_channels`` tables."""
-
-    row: DocRow
-    params: tuple
-    channel_rows: list[tuple[str, str, int, int]]
-
-
-@dataclass
-class Batch:
-    """The rows of a batch's documents as the batch has left them, and what to flush."""
-
-    rows: dict[str, DocRow | None]
-    seq: int
-    updates: list[RowUpdate] = field(default_factory=list)
-
-    def apply(self, update: RowUpdate) -> None:
-        self.rows[update.row.id] = update.row
-        self.seq = update.row.seq
-        self.updates.append(update)
-
-
-def write_rows(db: sqlite_utils.Database, updates: list[RowUpdate]) -> None:
-    """The ``docs`` and ``doc_channels`` rows of these updates, in the order they were made."""
-    db.conn.executemany(
-        "INSERT OR REPLACE INTO docs (id, seq, tree, winner, deleted, channels) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [u.params for u in updates],
-    )
-    # A channel the document left gets a removal row, so the feed of a user who
-    # could see it tells the phone to drop it (Sync Gateway's "removed").
-    db.conn.executemany(
-        "INSERT OR REPLACE INTO doc_channels (channel, doc_id, seq, removed) VALUES (?, ?, ?, ?)",
-        [r for u in updates for r in u.channel_rows],
-    )
+_UNKNOWN = object()  # a check that does not say which channels its writer reads
 
 
 def _body_of(doc: dict[str, Any]) -> dict[str, Any]:
@@ -117,20 +40,6 @@ def _replication_order(doc: Any) -> tuple[str, int]:
     revisions = doc.get("_revisions")
     start = revisions.get("start") if isinstance(revisions, dict) else None
     return (doc_id, start if isinstance(start, int) else 0)
-
-
-def _checked_body(doc: dict[str, Any]) -> dict[str, Any]:
-    """What the check sees of an incoming document before it is stored."""
-    body = {k: v for k, v in doc.items() if not k.startswith("_")}
-    return {**body, "_deleted": True} if doc.get("_deleted") else body
-
-
-def _passes(check: CheckFn, doc_id: str, body: dict[str, Any]) -> bool:
-    try:
-        check(doc_id, body, body)
-    except Forbidden:
-        return False
-    return True
 
 
 def _has_stubs(doc: dict[str, Any]) -> bool:
@@ -348,16 +257,16 @@ class WriteMixin:
         visible = getattr(check, "visible", _UNKNOWN)
         if row is None:
             if doubtful:  # a _rev for a free id: its 409 comes after the same check
-                check(doc_id, None, _checked_body(doc))
+                check(doc_id, None, checked_body(doc))
             return
         if visible is _UNKNOWN:
             if not doubtful:
                 return
-            seen = old is not None and _passes(check, doc_id, old)
+            seen = old is not None and passes(check, doc_id, old)
         else:
             seen = can_see(visible, row.channels)  # type: ignore[arg-type]
         if not seen:
-            check(doc_id, None, _checked_body(doc))
+            check(doc_id, None, checked_body(doc))
             raise Forbidden(UNSEEN)
 
     def _new_edit_ancestors(self, doc: dict, row: DocRow | None) -> tuple[list[str], dict]:
