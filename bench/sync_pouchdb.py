@@ -1,10 +1,11 @@
 """PouchDB push and pull of the same documents against Hirfa and against pouchdb-server.
 
 Each repetition uses fresh databases: a new Hirfa (LiveServer on a new temp dir, the
-threaded werkzeug server `make run` uses) and a new database on one pouchdb-server.
-A fresh device pushes the documents, then another fresh device pulls them back; only
-the replication is timed (inside Node, by bench/pouch_bench.js). Figures are the
-median over the repetitions; the ratio is Hirfa's rate over pouchdb-server's.
+threaded werkzeug server `make run` uses), a new Hirfa under gunicorn as production runs
+it (bench/gunicorn_hirfa.py) and a new database on one pouchdb-server. A fresh device
+pushes the documents, then another fresh device pulls them back; only the replication
+is timed (inside Node, by bench/pouch_bench.js). Figures are the median over the
+repetitions; each ratio is a Hirfa server's rate over pouchdb-server's.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from bench import gunicorn_hirfa
 from tests.live_server import LiveServer
 from tests.pouch_device import NODE_MODULES, require_node_modules
 from tests.pouchdb_server import PouchDBServer
@@ -110,6 +112,14 @@ class Remote:
     headers: dict[str, str]
 
 
+class Target(Protocol):
+    name: str
+
+    def fresh(self) -> AbstractContextManager[Remote]: ...
+
+    def close(self) -> None: ...
+
+
 class Hirfa:
     """A fresh Hirfa per repetition, signed in as the demo artisan."""
 
@@ -128,6 +138,21 @@ class Hirfa:
                 yield Remote(server.sync_url(), server.headers("artisan"))
             finally:
                 server.stop()
+
+    def close(self) -> None:
+        pass
+
+
+class HirfaGunicorn:
+    """A fresh Hirfa under gunicorn (production mode) per repetition, as the demo artisan."""
+
+    name = "hirfa (gunicorn)"
+
+    @contextmanager
+    def fresh(self) -> Iterator[Remote]:
+        with tempfile.TemporaryDirectory(prefix="bench-hirfa-gunicorn-") as tmp:
+            with gunicorn_hirfa.gunicorn_hirfa(Path(tmp)) as url:
+                yield Remote(f"{url}/sync/hirfa", gunicorn_hirfa.headers(url, "artisan"))
 
     def close(self) -> None:
         pass
@@ -157,7 +182,7 @@ class PouchDBServerTarget:
 
 
 def push_then_pull(
-    target: Hirfa | PouchDBServerTarget,
+    target: Target,
     docs: list[dict],
     on_phase: Callable[[str], None] | None = None,
 ) -> dict[str, dict]:
@@ -192,19 +217,20 @@ def summarize(runs: list[dict], count: int) -> dict[str, Any]:
 
 def measure(count: int, repeats: int) -> list[dict[str, Any]]:
     require_node_modules()
-    targets = [Hirfa(), PouchDBServerTarget()]
+    targets: list[Target] = [Hirfa(), HirfaGunicorn(), PouchDBServerTarget()]
     rows = []
     try:
         for attachment_bytes in (0, ATTACHMENT_BYTES):
             docs = make_docs(count, attachment_bytes)
             runs: dict[tuple[str, str], list[dict]] = {}
             for _ in range(repeats):
-                # Alternate the servers so that drift on the machine hits both alike.
+                # Alternate the servers so that drift on the machine hits all alike.
                 for target in targets:
                     for direction, result in push_then_pull(target, docs).items():
                         runs.setdefault((target.name, direction), []).append(result)
             for direction in ("push", "pull"):
                 hirfa = summarize(runs[("hirfa", direction)], count)
+                gunicorn = summarize(runs[("hirfa (gunicorn)", direction)], count)
                 baseline = summarize(runs[("pouchdb-server", direction)], count)
                 rows.append(
                     {
@@ -212,8 +238,10 @@ def measure(count: int, repeats: int) -> list[dict[str, Any]]:
                         "attachment_bytes": attachment_bytes,
                         "docs": count,
                         "hirfa": hirfa,
+                        "hirfa_gunicorn": gunicorn,
                         "pouchdb_server": baseline,
                         "ratio": round(hirfa["docs_per_s"] / baseline["docs_per_s"], 3),
+                        "ratio_gunicorn": round(gunicorn["docs_per_s"] / baseline["docs_per_s"], 3),
                     }
                 )
     finally:
@@ -233,21 +261,25 @@ def table(rows: list[dict[str, Any]]) -> str:
         "hirfa docs/s",
         "pouchdb-server docs/s",
         "ratio",
+        "hirfa (gunicorn) docs/s",
+        "ratio (gunicorn)",
         "requests",
         "server wait s",
     )
     lines = [header]
     for row in rows:
-        hirfa, baseline = row["hirfa"], row["pouchdb_server"]
+        servers = (row["hirfa"], row["hirfa_gunicorn"], row["pouchdb_server"])
         lines.append(
             (
                 label(row["workload"], row["attachment_bytes"]),
                 str(row["docs"]),
-                f"{hirfa['docs_per_s']:.0f}",
-                f"{baseline['docs_per_s']:.0f}",
+                f"{row['hirfa']['docs_per_s']:.0f}",
+                f"{row['pouchdb_server']['docs_per_s']:.0f}",
                 f"{row['ratio']:.2f}",
-                f"{hirfa['requests']} / {baseline['requests']}",
-                f"{hirfa['server_wait_s']:.2f} / {baseline['server_wait_s']:.2f}",
+                f"{row['hirfa_gunicorn']['docs_per_s']:.0f}",
+                f"{row['ratio_gunicorn']:.2f}",
+                " / ".join(str(s["requests"]) for s in servers),
+                " / ".join(f"{s['server_wait_s']:.2f}" for s in servers),
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -274,6 +306,7 @@ def environment() -> dict[str, Any]:
         "commit": commit.stdout.strip(),
         "python": platform.python_version(),
         "werkzeug": version("werkzeug"),
+        "gunicorn": version("gunicorn"),
         "flask": version("flask"),
         "node": node.stdout.strip(),
         "pouchdb": pouchdb,
@@ -293,14 +326,16 @@ def run(quick: bool = False) -> dict[str, Any]:
         "benchmark": "sync_pouchdb",
         "quick": quick,
         "repeats": repeats,
-        "ratio": "hirfa docs/s over pouchdb-server docs/s (aim >= 1.0)",
+        "ratio": "hirfa (werkzeug) docs/s over pouchdb-server docs/s (aim >= 1.0)",
+        "ratio_gunicorn": "hirfa (gunicorn, production) docs/s over pouchdb-server docs/s",
         "results": rows,
         "environment": environment(),
     }
     print(table(rows))
     print(
-        "requests, server wait: hirfa / pouchdb-server, in the median run; the wait sums"
-        " each request's time to its response headers (concurrent ones overlap)"
+        "requests, server wait: hirfa (werkzeug) / hirfa (gunicorn) / pouchdb-server, in the"
+        " median run; the wait sums each request's time to its response headers (concurrent"
+        " ones overlap)"
     )
     line = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
     print(line)
