@@ -184,3 +184,15 @@ def server_uuid(db: sqlite_utils.Database) -> str:
     """This store's uuid (migration-made; a restored backup gets a new one), "" if none."""
     row = db.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
     return row[0] if row else ""
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run DDL statements one by one: ``executescript`` would COMMIT our transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement!r}")

@@ -35,7 +35,7 @@ class ProductChanged(Conflict):
 # the winner's seq moves with every edit. ``_follow`` reads the changes feed from a
 # checkpoint, like the catalogue index: a product seen submitted gets the seq it was first
 # seen at and keeps it through edits while submitted; seen in any other state, it is
-# forgotten, so the next submission queues at the back (tables: sync/migrations.py, 9).
+# forgotten, so the next submission queues at the back (tables: sync/schema_steps.py, review_queue).
 
 
 def _follow(db) -> None:

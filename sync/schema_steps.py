@@ -1,0 +1,344 @@
+"""The steps of Hirfa's schema, one function per released version (sync/migrations.py
+runs them in order, once each). Never edit a released step: add a new one."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from .database import run_script
+
+
+def accounts(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE cooperatives (
+            id TEXT PRIMARY KEY,
+            name_ar TEXT NOT NULL,
+            name_fr TEXT NOT NULL,
+            region TEXT NOT NULL,
+            categories TEXT NOT NULL DEFAULT '[]',
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            phone TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('artisan', 'coordinator', 'buyer', 'admin')),
+            display_name TEXT NOT NULL,
+            locale TEXT NOT NULL DEFAULT 'ar',
+            cooperative_id TEXT REFERENCES cooperatives(id),
+            secret_hash TEXT NOT NULL,
+            secret_kind TEXT NOT NULL CHECK (secret_kind IN ('pin', 'password')),
+            session_version INTEGER NOT NULL DEFAULT 0,
+            disabled_at REAL,
+            created_by TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX users_cooperative ON users(cooperative_id);
+        CREATE TABLE coordinator_cooperatives (
+            user_id TEXT NOT NULL REFERENCES users(id),
+            cooperative_id TEXT NOT NULL REFERENCES cooperatives(id),
+            PRIMARY KEY (user_id, cooperative_id)
+        );
+        CREATE TABLE refresh_tokens (
+            id TEXT PRIMARY KEY,
+            family_id TEXT NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            token_hash TEXT NOT NULL,
+            parent_id TEXT,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            used_at REAL,
+            successor_id TEXT,
+            revoked_at REAL
+        );
+        CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+        CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+        CREATE TABLE sign_in_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            first_failure_at REAL NOT NULL,
+            last_failure_at REAL NOT NULL,
+            locked_until REAL NOT NULL DEFAULT 0
+        );
+        """,
+    )
+
+
+def document_store(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO store_meta (key, value) VALUES ('update_seq', 0);
+        CREATE TABLE server_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO server_info (key, value) VALUES ('uuid', lower(hex(randomblob(16))));
+        CREATE TABLE docs (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            tree TEXT NOT NULL,
+            winner TEXT NOT NULL,
+            deleted INTEGER NOT NULL,
+            channels TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX docs_seq ON docs(seq);
+        CREATE TABLE revs (
+            doc_id TEXT NOT NULL,
+            rev TEXT NOT NULL,
+            body TEXT,
+            deleted INTEGER NOT NULL,
+            PRIMARY KEY (doc_id, rev)
+        ) WITHOUT ROWID;
+        CREATE TABLE doc_channels (
+            channel TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            removed INTEGER NOT NULL,
+            PRIMARY KEY (channel, doc_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX doc_channels_seq ON doc_channels(channel, seq);
+        CREATE INDEX doc_channels_doc ON doc_channels(doc_id);
+        CREATE TABLE attachments (
+            digest TEXT PRIMARY KEY,
+            content_type TEXT NOT NULL,
+            length INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE TABLE local_docs (
+            scope TEXT NOT NULL,
+            id TEXT NOT NULL,
+            rev TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (scope, id)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+def listings(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE idempotency_keys (
+            user_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (user_id, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX revs_photo_sha256 ON revs(json_extract(body, '$.sha256'))
+            WHERE json_extract(body, '$.type') = 'photo';
+        """,
+    )
+
+
+def uploads(db: sqlite_utils.Database) -> None:
+    # tus upload sessions: the bytes are in a file, the committed offset is here, so a
+    # partial upload survives a restart. ``received`` because OFFSET is an SQL keyword.
+    run_script(
+        db,
+        """
+        CREATE TABLE uploads (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            length INTEGER NOT NULL CHECK (length >= 0),
+            received INTEGER NOT NULL DEFAULT 0 CHECK (received BETWEEN 0 AND length),
+            sha256 TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            metadata_header TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            completed_at REAL
+        );
+        CREATE INDEX uploads_user ON uploads(user_id);
+        CREATE INDEX uploads_expires ON uploads(expires_at);
+        """,
+    )
+
+
+def catalog(db: sqlite_utils.Database) -> None:
+    # The public catalogue is an index over approved product documents, brought up to
+    # date from the changes feed before each read (like a CouchDB view).
+    run_script(
+        db,
+        """
+        CREATE TABLE catalog_state (
+            key TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT INTO catalog_state (key, value) VALUES ('indexed_seq', 0), ('version', 0);
+        CREATE TABLE catalog_products (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            cooperative TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            region TEXT,
+            category TEXT NOT NULL,
+            price_centimes INTEGER,
+            customisable INTEGER NOT NULL,
+            available INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX catalog_by_seq ON catalog_products(seq);
+        CREATE INDEX catalog_by_price ON catalog_products(price_centimes, id);
+        CREATE INDEX catalog_by_category ON catalog_products(category, seq);
+        CREATE VIRTUAL TABLE catalog_fts USING fts5(
+            id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        """,
+    )
+
+
+def replication(db: sqlite_utils.Database) -> None:
+    # The worker's state, so `flask replicate --status` in another process can show it;
+    # and the conflicts no rule resolved, for coordinators (sync/resolution.py).
+    run_script(
+        db,
+        """
+        CREATE TABLE replication_status (
+            name TEXT PRIMARY KEY,
+            remote TEXT NOT NULL,
+            state TEXT NOT NULL,
+            pid INTEGER,
+            started_at REAL,
+            updated_at REAL NOT NULL,
+            last_attempt_at REAL,
+            last_success_at REAL,
+            last_error TEXT,
+            last_error_at REAL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_retry_at REAL,
+            pending_push INTEGER,
+            pending_pull INTEGER,
+            docs_pushed INTEGER NOT NULL DEFAULT 0,
+            docs_pulled INTEGER NOT NULL DEFAULT 0,
+            conflicts_resolved INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE replication_conflicts (
+            doc_id TEXT PRIMARY KEY,
+            doc_type TEXT,
+            cooperative TEXT,
+            revs TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detected_at REAL NOT NULL,
+            resolved_at REAL
+        );
+        CREATE INDEX replication_conflicts_open ON replication_conflicts(cooperative, resolved_at);
+        """,
+    )
+
+
+def compact_sync(db: sqlite_utils.Database) -> None:
+    # Outcomes of compact-protocol requests by request id, so a retry after a lost answer
+    # gets the same per-document results (sync/batch.py); and what each device just
+    # pushed, so the pull half does not send it back.
+    run_script(
+        db,
+        """
+        CREATE TABLE compact_sync_requests (
+            user_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            results TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (user_id, request_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX compact_sync_requests_created ON compact_sync_requests(created_at);
+        CREATE TABLE compact_sync_pushed (
+            user_id TEXT NOT NULL,
+            device TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            rev TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (user_id, device, doc_id)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+def orders_push(db: sqlite_utils.Database) -> None:
+    # Server-only tables of orders and push (DESIGN.md: plain tables beside the store).
+    # outbox: one row per notification to one user, written in the transaction of the
+    # change that calls for it; ``dedup_key`` makes a repeated enqueue a no-op.
+    # push_deliveries: what each device token got, so a retry resends only to the
+    # tokens that failed. order_feed: how far the order post-processing has read the
+    # changes feed (conflicts, stock, notifications for moves that came by sync).
+    run_script(
+        db,
+        """
+        CREATE TABLE devices (
+            token TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            platform TEXT NOT NULL,
+            locale TEXT,
+            app_version TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX devices_user ON devices(user_id);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            dedup_key TEXT NOT NULL UNIQUE,
+            user_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            collapse_key TEXT,
+            priority TEXT NOT NULL CHECK (priority IN ('high', 'normal')),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sent', 'no_device', 'expired', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            claimed_until REAL NOT NULL DEFAULT 0,
+            done_at REAL,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(priority, next_attempt_at) WHERE state = 'pending';
+        CREATE TABLE push_deliveries (
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+            token TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('sent', 'retry', 'dropped', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_name TEXT,
+            error TEXT,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (outbox_id, token)
+        ) WITHOUT ROWID;
+        CREATE TABLE stock_reservations (
+            order_id TEXT PRIMARY KEY,
+            product_id TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            shortfall INTEGER NOT NULL DEFAULT 0,
+            reserved_at REAL NOT NULL,
+            released_at REAL
+        );
+        CREATE TABLE order_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO order_feed (key, value) VALUES ('seq', 0);
+        """,
+    )
+
+
+def review_queue(db: sqlite_utils.Database) -> None:
+    # The review queue's order: the store sequence at which the server first saw each
+    # product submitted (api/services/reviews.py follows the changes feed into it). And a
+    # catalogue rebuilt from the store: search text is now NFKC-normalised before the
+    # Arabic rules, so rows indexed before this version are indexed again.
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS review_submissions (
+            product_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS review_submissions_seq ON review_submissions(seq);
+        CREATE TABLE IF NOT EXISTS review_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO review_feed (key, value) VALUES ('seq', 0);
+        DELETE FROM catalog_products;
+        DELETE FROM catalog_fts;
+        UPDATE catalog_state SET value = 0 WHERE key = 'indexed_seq';
+        UPDATE catalog_state SET value = value + 1 WHERE key = 'version';
+        """,
+    )
