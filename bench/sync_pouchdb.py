@@ -2,7 +2,7 @@
 
 Each repetition uses fresh databases: a new Hirfa (LiveServer on a new temp dir, the
 threaded werkzeug server `make run` uses), a new Hirfa under gunicorn as production runs
-it (bench/gunicorn_hirfa.py) and a new database on one pouchdb-server. A fresh device
+it (tests/production_server.py) and a new database on one pouchdb-server. A fresh device
 pushes the documents, then another fresh device pulls them back; only the replication
 is timed (inside Node, by bench/pouch_bench.js). Figures are the median over the
 repetitions; each ratio is a Hirfa server's rate over pouchdb-server's.
@@ -22,17 +22,14 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from bench import gunicorn_hirfa
-from tests.live_server import LiveServer
+from bench.sync_targets import Hirfa, HirfaGunicorn, PouchDBServerTarget, Target
 from tests.pouch_device import NODE_MODULES, require_node_modules
-from tests.pouchdb_server import PouchDBServer
 
 REPO = Path(__file__).resolve().parent.parent
 POUCH_BENCH_JS = Path(__file__).resolve().parent / "pouch_bench.js"
@@ -104,81 +101,6 @@ def replicate(job: dict[str, Any], expect_docs: int) -> dict[str, Any]:
     if not result["ok"] or moved != (expect_docs, 0):
         raise BenchError(f"{job['direction']} to {job['url']} went wrong: {result}")
     return result
-
-
-@dataclass
-class Remote:
-    url: str
-    headers: dict[str, str]
-
-
-class Target(Protocol):
-    name: str
-
-    def fresh(self) -> AbstractContextManager[Remote]: ...
-
-    def close(self) -> None: ...
-
-
-class Hirfa:
-    """A fresh Hirfa per repetition, signed in as the demo artisan."""
-
-    name = "hirfa"
-
-    def __init__(self, wrap_app: Callable[[Any], Any] | None = None) -> None:
-        self.wrap_app = wrap_app
-
-    @contextmanager
-    def fresh(self) -> Iterator[Remote]:
-        with tempfile.TemporaryDirectory(prefix="bench-hirfa-") as tmp:
-            server = LiveServer(Path(tmp)).start()
-            if self.wrap_app is not None:
-                server.app.wsgi_app = self.wrap_app(server.app.wsgi_app)
-            try:
-                yield Remote(server.sync_url(), server.headers("artisan"))
-            finally:
-                server.stop()
-
-    def close(self) -> None:
-        pass
-
-
-class HirfaGunicorn:
-    """A fresh Hirfa under gunicorn (production mode) per repetition, as the demo artisan."""
-
-    name = "hirfa (gunicorn)"
-
-    @contextmanager
-    def fresh(self) -> Iterator[Remote]:
-        with tempfile.TemporaryDirectory(prefix="bench-hirfa-gunicorn-") as tmp:
-            with gunicorn_hirfa.gunicorn_hirfa(Path(tmp)) as url:
-                yield Remote(f"{url}/sync/hirfa", gunicorn_hirfa.headers(url, "artisan"))
-
-    def close(self) -> None:
-        pass
-
-
-class PouchDBServerTarget:
-    """One in-memory pouchdb-server for the run, a fresh database per repetition."""
-
-    name = "pouchdb-server"
-
-    def __init__(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="bench-pouchdb-server-")
-        self.server = PouchDBServer(Path(self._tmp.name))
-        self.server.start()
-
-    @contextmanager
-    def fresh(self) -> Iterator[Remote]:
-        url = self.server.new_db()
-        try:
-            yield Remote(url, {})
-        finally:
-            self.server.delete_db(url)
-
-    def close(self) -> None:
-        self.server.stop()
-        self._tmp.cleanup()
 
 
 def push_then_pull(

@@ -1,9 +1,6 @@
-"""Hirfa as README's "Running in production" runs it, for the benchmarks: gunicorn, one
-process of 64 threads, production mode, on a free loopback port and a seeded store.
-
-The same start-up as tests/test_production_server.py, with the production thread count
-and keep-alive.
-"""
+"""Hirfa as README's "Running in production" runs it: gunicorn, one process of 64
+threads, production mode, on a free loopback port and a seeded store. Used by
+tests/test_production_server.py and by the benchmarks (bench/sync_targets.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +21,7 @@ from tests.pouchdb_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-KEY = "bench-production-key-" + "0123456789abcdef" * 3
+KEY = "production-key-" + "0123456789abcdef" * 3
 # README's "Running in production" command, bound to a free port.
 ARGS = ["--workers", "1", "--worker-class", "gthread", "--threads", "64", "--keep-alive", "75"]
 START_TIMEOUT = 30.0
@@ -84,7 +81,7 @@ def _wait_ready(process: subprocess.Popen, url: str, log_path: Path) -> None:
     raise GunicornError(log_path.read_text(errors="replace")[-3000:])
 
 
-def headers(url: str, who: str) -> dict[str, str]:
+def sign_in(url: str, who: str) -> dict[str, str]:
     """Authorization headers of a demo account (tests/conftest.py DEMO), signed in over HTTP."""
     phone, secret = DEMO[who]
     signed_in = requests.post(
