@@ -281,3 +281,13 @@ def test_pages_compare_if_none_match_weakly(client, listings):
     tag = client.get(f"/p/{pid}").headers["ETag"]
     for sent in (tag, tag.removeprefix("W/"), f'"x", {tag}'):
         assert client.get(f"/p/{pid}", headers={"If-None-Match": sent}).status_code == 304
+
+
+def test_every_page_text_exists_in_every_language():
+    """A key added in one language and forgotten in another would show the key itself."""
+    from api.web import i18n
+
+    keys = {lang: set(texts) for lang, texts in i18n.STRINGS.items()}
+    assert set(keys) == set(i18n.LANGS)
+    assert keys["ar"] == keys["fr"] == keys["en"]
+    assert all(text.strip() for texts in i18n.STRINGS.values() for text in texts.values())

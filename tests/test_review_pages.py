@@ -206,8 +206,20 @@ def test_a_decision_on_a_revision_since_replaced_is_refused(client, listings, re
     decided = client.post("/review/decide", data={**form, "decision": "approve"})
     assert decided.status_code == 303
     assert listings.status(pid) == "submitted"  # not approved unseen
-    assert 'class="flash error"' in client.get("/review?lang=en").get_data(as_text=True)
+    shown_again = client.get("/review?lang=en").get_data(as_text=True)
+    assert 'class="flash error"' in shown_again and "changed since you opened" in shown_again
     fresh = page(client.get("/review")).hidden["product_rev"]
     assert fresh == edited.get_json()["rev"]
     client.post("/review/decide", data={**form, "product_rev": fresh, "decision": "approve"})
     assert listings.status(pid) == "approved"
+
+
+def test_other_as_the_reason_asks_for_a_comment(client, listings, reviewer):
+    pid = listings.product(title={"fr": "Tapis"})
+    reviewer.sign_in("coordinator")
+    reviewer.decide(pid, "request_changes", ["other"])
+    assert listings.status(pid) == "submitted"
+    shown = client.get("/review?lang=fr").get_data(as_text=True)
+    assert "Écrivez ce qu" in shown  # what to change, in a comment
+    reviewer.decide(pid, "request_changes", ["other"], "Le motif est flou")
+    assert listings.status(pid) == "changes_requested"

@@ -71,6 +71,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "done_request_changes": "أُرسل طلب التعديلات.",
         "done_reject": "تم رفض المنتج.",
         "need_reason": "اختاري سببًا واحدًا على الأقل لطلب التعديلات.",
+        "need_comment": "اكتبي في التعليق ما يجب تعديله عندما تختارين «سبب آخر».",
+        "product_changed": "تغيّر المنتج منذ فتحتِ الصفحة. انظري إليه من جديد ثم قرّري.",
         "not_submitted": "هذا المنتج لم يعد في انتظار المراجعة.",
         "forbidden": "لا يمكنك مراجعة هذا المنتج.",
         "reason_photo_blurry": "الصورة غير واضحة",
@@ -136,6 +138,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "done_request_changes": "Demande de modifications envoyée.",
         "done_reject": "Produit refusé.",
         "need_reason": "Cochez au moins une raison pour demander des modifications.",
+        "need_comment": (
+            "Écrivez ce qu'il faut changer dans le commentaire quand la raison est « autre »."
+        ),
+        "product_changed": (
+            "Le produit a changé depuis que vous l'avez ouvert : regardez-le à nouveau, "
+            "puis décidez."
+        ),
         "not_submitted": "Ce produit n'est plus en attente de revue.",
         "forbidden": "Vous ne pouvez pas revoir ce produit.",
         "reason_photo_blurry": "Photo floue",
@@ -201,6 +210,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "done_request_changes": "Change request sent.",
         "done_reject": "Product rejected.",
         "need_reason": "Tick at least one reason to request changes.",
+        "need_comment": 'Write what to change in the comment when the reason is "other".',
+        "product_changed": (
+            "The product changed since you opened the page: look at it again, then decide."
+        ),
         "not_submitted": "This product is no longer waiting for review.",
         "forbidden": "You cannot review this product.",
         "reason_photo_blurry": "Photo blurry",

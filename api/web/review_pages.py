@@ -200,13 +200,17 @@ def decide():
         )
         session["flash"] = {"kind": "ok", "key": f"done_{decision}"}
     except reviews.ProductChanged:  # edited since the page was shown: look again
-        session["flash"] = {"kind": "error", "key": "form_expired"}
+        session["flash"] = {"kind": "error", "key": "product_changed"}
     except Conflict:
         session["flash"] = {"kind": "error", "key": "not_submitted"}
     except (Forbidden, NotFound):
         session["flash"] = {"kind": "error", "key": "forbidden"}
     except BadRequest:
-        key = "need_reason" if decision == "request_changes" and not reasons_ else "bad_request"
+        key = "bad_request"
+        if decision == "request_changes" and not reasons_:
+            key = "need_reason"
+        elif "other" in reasons_ and not request.form.get("comment", "").strip():
+            key = "need_comment"
         session["flash"] = {"kind": "error", "key": key}
     return redirect(COOKIE_PATH, 303)
 
