@@ -15,8 +15,15 @@ from seed import demo, populate
 settings.register_profile("fuzz", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-# Fixtures that start real servers: pouchdb-server (npm) and Hirfa over HTTP.
-pytest_plugins = ["tests.pouchdb_server", "tests.live_server"]
+# Fixtures that start real servers (pouchdb-server from npm, Hirfa over HTTP, a fake FCM,
+# headless Chromium), for every test module without importing them.
+pytest_plugins = [
+    "tests.pouchdb_server",
+    "tests.live_server",
+    "tests.fake_fcm",
+    "tests.orders_support",
+    "tests.browser",
+]
 
 # Cheap argon2 for tests only: the cost is a setting, the code path is the real one.
 FAST_KDF = {"argon2_memory_kib": 64, "argon2_time_cost": 1}

@@ -16,7 +16,6 @@ from api.cli_push import make_dispatcher
 from seed import populate
 from sync import revtree
 from tests.conftest import Auth, make_config
-from tests.fake_fcm import fake_fcm  # noqa: F401  (fixture)
 
 FAR = datetime.datetime(2100, 1, 1)
 DELIVERY = {
@@ -168,7 +167,7 @@ def close_firebase(app) -> None:
 
 
 @pytest.fixture
-def push(tmp_path, fake_fcm):  # noqa: F811  (the fixture imported above)
+def push(tmp_path, fake_fcm):
     """(app, client, auth, dispatcher, clock, fake) with real firebase-admin."""
     app = fcm_app(tmp_path, fake_fcm)
     clock = Clock()

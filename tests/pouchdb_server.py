@@ -14,10 +14,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from tests.link_proxy import LinkProxy
 from tests.pouch_device import NODE_MODULES, require_node_modules
 
 START_TIMEOUT = 30.0
@@ -125,3 +127,16 @@ def pouchdb_db(pouchdb_server: PouchDBServer) -> Iterator[str]:
     url = pouchdb_server.new_db()
     yield url
     pouchdb_server.delete_db(url)
+
+
+@pytest.fixture
+def hub(pouchdb_db: str) -> str:
+    """The CouchDB hub of the replicator tests: a fresh database on pouchdb-server."""
+    return pouchdb_db
+
+
+@pytest.fixture
+def link(pouchdb_server: PouchDBServer) -> Iterator[LinkProxy]:
+    """A loopback proxy in front of pouchdb-server that can cut, stall or refuse."""
+    with LinkProxy("127.0.0.1", urlsplit(pouchdb_server.url).port) as proxy:
+        yield proxy

@@ -12,7 +12,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from seed import demo
-from tests.browser import browser, horizontal_overflow, screenshot  # noqa: F401 (fixture)
+from tests.browser import horizontal_overflow, screenshot
 from tests.listings import OPTIONS, Listings
 
 WAIT = 20  # seconds: an upper bound for each awaited element, never a pause
@@ -20,7 +20,7 @@ WAIT = 20  # seconds: an upper bound for each awaited element, never a pause
 
 def test_coordinator_approves_from_a_phone_and_the_artisans_feed_shows_it(
     live_server,
-    browser,  # noqa: F811
+    browser,
 ):
     listings = Listings(live_server.app, live_server.app.test_client())
     photo, _ = listings.photo(seed=1)

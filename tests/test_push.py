@@ -17,7 +17,6 @@ from api.services import order_feed, outbox
 from api.services.push.dispatcher import Policy
 from sync.database import write_transaction
 from tests.conftest import Auth, make_config
-from tests.fake_fcm import fake_fcm  # noqa: F401  (fixture)
 from tests.orders_support import (
     Clock,
     approved_product,
@@ -26,7 +25,6 @@ from tests.orders_support import (
     move,
     offline_google,
     place,
-    push,  # noqa: F401  (fixture)
     register_device,
     rows,
 )
@@ -37,7 +35,7 @@ def _order(app, client, auth):
     return place(client, auth).get_json()["id"]
 
 
-def test_a_new_order_wakes_the_artisans_phone(push):  # noqa: F811
+def test_a_new_order_wakes_the_artisans_phone(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "artisan", "tok-fatima", locale="ar")
     oid = _order(app, client, auth)
@@ -66,7 +64,7 @@ def test_a_new_order_wakes_the_artisans_phone(push):  # noqa: F811
     assert fake.tokens_issued == 1  # google-auth fetched its token from the fake
 
 
-def test_a_move_notifies_the_other_party_at_normal_priority(push):  # noqa: F811
+def test_a_move_notifies_the_other_party_at_normal_priority(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "buyer", "tok-claire", locale="fr")
     oid = _order(app, client, auth)
@@ -78,7 +76,7 @@ def test_a_move_notifies_the_other_party_at_normal_priority(push):  # noqa: F811
     assert message["notification"] == {"title": "Commande acceptée", "body": "Tapis Beni Ouarain"}
 
 
-def test_503_then_delivered_after_a_backoff(push):  # noqa: F811
+def test_503_then_delivered_after_a_backoff(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "artisan", "tok-fatima")
     fake.script("tok-fatima", "unavailable", "ok")
@@ -98,7 +96,7 @@ def test_503_then_delivered_after_a_backoff(push):  # noqa: F811
     assert rows(app, "SELECT state, attempts FROM outbox") == [("sent", 2)]
 
 
-def test_retries_stop_after_max_attempts(tmp_path, fake_fcm):  # noqa: F811
+def test_retries_stop_after_max_attempts(tmp_path, fake_fcm):
     app = fcm_app(tmp_path, fake_fcm, push_max_attempts=3, push_backoff_seconds=1)
     try:
         client, clock = app.test_client(), Clock()
@@ -117,7 +115,7 @@ def test_retries_stop_after_max_attempts(tmp_path, fake_fcm):  # noqa: F811
         close_firebase(app)
 
 
-def test_unregistered_and_invalid_tokens_are_dropped(push):  # noqa: F811
+def test_unregistered_and_invalid_tokens_are_dropped(push):
     app, client, auth, dispatcher, clock, fake = push
     for token in ("tok-old", "tok-bad", "tok-new"):
         register_device(client, auth, "artisan", token)
@@ -138,7 +136,7 @@ def test_unregistered_and_invalid_tokens_are_dropped(push):  # noqa: F811
     assert len(fake.delivered("tok-new")) == 2 and len(fake.requests) == 4
 
 
-def test_crash_between_commit_and_send_then_restart_sends_exactly_once(tmp_path, fake_fcm):  # noqa: F811
+def test_crash_between_commit_and_send_then_restart_sends_exactly_once(tmp_path, fake_fcm):
     app = fcm_app(tmp_path, fake_fcm)
     client = app.test_client()
     auth = Auth(client)
@@ -172,7 +170,7 @@ def test_crash_between_commit_and_send_then_restart_sends_exactly_once(tmp_path,
         close_firebase(restarted)
 
 
-def test_no_message_when_the_transaction_rolled_back(push):  # noqa: F811
+def test_no_message_when_the_transaction_rolled_back(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "artisan", "tok-fatima")
     db = app.extensions["hirfa"].open_db()
@@ -193,7 +191,7 @@ def test_no_message_when_the_transaction_rolled_back(push):  # noqa: F811
     assert fake.requests == []
 
 
-def test_the_same_event_queued_twice_is_one_message(push):  # noqa: F811
+def test_the_same_event_queued_twice_is_one_message(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "artisan", "tok-fatima")
     db = app.extensions["hirfa"].open_db()
@@ -214,7 +212,7 @@ def test_the_same_event_queued_twice_is_one_message(push):  # noqa: F811
     "device_locale, title",
     [("ar", "طلب جديد"), ("fr-MA", "Nouvelle commande"), ("en", "New order"), (None, "طلب جديد")],
 )
-def test_the_locale_chooses_the_language(push, device_locale, title):  # noqa: F811
+def test_the_locale_chooses_the_language(push, device_locale, title):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "artisan", "tok", locale=device_locale)
     _order(app, client, auth)
@@ -223,7 +221,7 @@ def test_the_locale_chooses_the_language(push, device_locale, title):  # noqa: F
     assert message["notification"]["title"] == title
 
 
-def test_an_expired_notification_is_not_sent(push):  # noqa: F811
+def test_an_expired_notification_is_not_sent(push):
     app, client, auth, dispatcher, clock, fake = push
     _order(app, client, auth)  # the artisan has no device yet
     clock.advance(8 * 86400)  # past the week an order notification lives
@@ -233,7 +231,7 @@ def test_an_expired_notification_is_not_sent(push):  # noqa: F811
     assert rows(app, "SELECT state FROM outbox") == [("expired",)]
 
 
-def test_batches_of_at_most_the_batch_size(push):  # noqa: F811
+def test_batches_of_at_most_the_batch_size(push):
     app, client, auth, dispatcher, clock, fake = push
     dispatcher.policy = Policy(batch_size=500)
     db = app.extensions["hirfa"].open_db()
@@ -258,7 +256,7 @@ def test_batches_of_at_most_the_batch_size(push):  # noqa: F811
     assert rows(app, "SELECT state FROM outbox") == [("sent",)]
 
 
-def test_coordinators_get_one_digest_of_waiting_uploads(push):  # noqa: F811
+def test_coordinators_get_one_digest_of_waiting_uploads(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "coordinator", "tok-naima", locale="fr")
     for n in range(3):
@@ -354,7 +352,7 @@ def _queue(app, rows_count: int, devices: int = 1) -> None:
     db.close()
 
 
-def test_two_dispatchers_never_send_the_same_row_twice(push, monkeypatch):  # noqa: F811
+def test_two_dispatchers_never_send_the_same_row_twice(push, monkeypatch):
     app, client, auth, dispatcher, clock, fake = push
     _queue(app, 60)
     # Each batch of 5 takes 60 s and a lease lasts 300 s: a pass that claimed everything
@@ -392,7 +390,7 @@ def test_two_dispatchers_never_send_the_same_row_twice(push, monkeypatch):  # no
     assert rows(app, "SELECT DISTINCT state FROM outbox") == [("sent",)]
 
 
-def test_a_row_with_many_devices_renews_its_lease_between_batches(push):  # noqa: F811
+def test_a_row_with_many_devices_renews_its_lease_between_batches(push):
     app, client, auth, dispatcher, clock, fake = push
     _queue(app, 1, devices=12)
     policy = Policy(batch_size=5, lease_seconds=100)
@@ -449,7 +447,7 @@ def test_retry_after_is_capped_at_the_backoff_maximum(app):
     assert delays == [600, 600, 600]
 
 
-def test_retry_after_from_fcm_is_honoured_up_to_the_maximum(tmp_path, fake_fcm):  # noqa: F811
+def test_retry_after_from_fcm_is_honoured_up_to_the_maximum(tmp_path, fake_fcm):
     app = fcm_app(tmp_path, fake_fcm, push_backoff_max_seconds=60)
     try:
         client, clock = app.test_client(), Clock()
@@ -465,7 +463,7 @@ def test_retry_after_from_fcm_is_honoured_up_to_the_maximum(tmp_path, fake_fcm):
         close_firebase(app)
 
 
-def test_an_invalid_message_fails_and_keeps_the_device(push):  # noqa: F811
+def test_an_invalid_message_fails_and_keeps_the_device(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "artisan", "tok-fatima")
     fake.script("tok-fatima", "invalid_message")
@@ -483,7 +481,7 @@ def test_an_invalid_message_fails_and_keeps_the_device(push):  # noqa: F811
     assert len(fake.delivered("tok-fatima")) == 1
 
 
-def test_a_move_that_fails_after_queueing_its_message_sends_nothing(push, monkeypatch):  # noqa: F811
+def test_a_move_that_fails_after_queueing_its_message_sends_nothing(push, monkeypatch):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "buyer", "tok-claire", locale="fr")
     oid = _order(app, client, auth)
@@ -507,7 +505,7 @@ def test_a_move_that_fails_after_queueing_its_message_sends_nothing(push, monkey
     assert fake.delivered("tok-claire") == []
 
 
-def test_a_device_without_a_language_gets_the_accounts(push):  # noqa: F811
+def test_a_device_without_a_language_gets_the_accounts(push):
     app, client, auth, dispatcher, clock, fake = push
     register_device(client, auth, "buyer", "tok-claire", locale=None)  # Claire reads French
     oid = _order(app, client, auth)

@@ -35,13 +35,6 @@ def store(tmp_path) -> DocumentStore:
     return new_store(tmp_path / "store.sqlite3")
 
 
-@pytest.fixture
-def hub(pouchdb_server) -> str:
-    url = pouchdb_server.new_db()
-    yield url
-    pouchdb_server.delete_db(url)
-
-
 def product(i: int | str, **fields: Any) -> dict[str, Any]:
     return {
         "_id": f"product:{i}",

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pytest
-
 from api import create_app
 from api.cli_replication import open_store
 from seed import populate
@@ -14,21 +12,7 @@ from sync import revtree
 from sync.couch import redact
 from sync.resolution import resolve
 from tests.conftest import Auth, make_config
-from tests.link_proxy import LinkProxy
 from tests.test_replicator import ARTISAN, COOP, remote_trees
-
-
-@pytest.fixture
-def link(pouchdb_server):
-    with LinkProxy("127.0.0.1", urlsplit(pouchdb_server.url).port) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-def hub(pouchdb_server):
-    url = pouchdb_server.new_db()
-    yield url
-    pouchdb_server.delete_db(url)
 
 
 def make_app(tmp_path, **config):

@@ -32,13 +32,6 @@ PROPERTY = settings(
 
 
 @pytest.fixture
-def hub(pouchdb_server):
-    url = pouchdb_server.new_db()
-    yield url
-    pouchdb_server.delete_db(url)
-
-
-@pytest.fixture
 def spokes(tmp_path, hub):
     """Two Hirfa stores and their replicators to the same hub."""
     stores = [new_store(tmp_path / f"spoke{n}.sqlite3") for n in (1, 2)]

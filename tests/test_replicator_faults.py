@@ -25,20 +25,6 @@ DOCS, BATCH = 30, 10
 CUT_FRACTIONS = [0.02, 0.1, 0.2, 0.3, 0.45, 0.6, 0.75, 0.9, 0.98]
 
 
-@pytest.fixture
-def hub(pouchdb_server):
-    url = pouchdb_server.new_db()
-    yield url
-    pouchdb_server.delete_db(url)
-
-
-@pytest.fixture
-def link(pouchdb_server):
-    port = urlsplit(pouchdb_server.url).port
-    with LinkProxy("127.0.0.1", port) as proxy:
-        yield proxy
-
-
 def via(link: LinkProxy, url: str) -> str:
     return f"http://127.0.0.1:{link.port}{urlsplit(url).path}"
 

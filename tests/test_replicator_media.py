@@ -14,11 +14,10 @@ from sync.access import channels_for
 from tests import images
 from tests.conftest import Auth
 from tests.test_media import JPEG, WEBP, fetch, upload
-from tests.test_replicator import hub  # noqa: F401  (the fixture)
 from tests.test_replicator_api import make_app
 
 
-def test_a_photo_processed_on_one_server_is_served_by_another(tmp_path, hub):  # noqa: F811
+def test_a_photo_processed_on_one_server_is_served_by_another(tmp_path, hub):
     a = make_app(tmp_path / "a", couchdb_url=hub)
     b = make_app(tmp_path / "b", couchdb_url=hub)
     client_a = a.test_client()
@@ -48,7 +47,7 @@ def test_a_photo_processed_on_one_server_is_served_by_another(tmp_path, hub):  #
     assert not list((tmp_path / "b").rglob(".tmp/*"))  # published whole, nothing left aside
 
 
-def test_a_server_without_a_hub_keeps_no_media_documents_until_it_has_one(tmp_path, hub):  # noqa: F811
+def test_a_server_without_a_hub_keeps_no_media_documents_until_it_has_one(tmp_path, hub):
     """The derivatives would be a second copy in the store: written only for a hub, and
     caught up for earlier photos when the replication worker first starts."""
     alone = make_app(tmp_path / "a")

@@ -15,19 +15,6 @@ from tests.link_proxy import LinkProxy
 from tests.test_replicator import new_store, product
 
 
-@pytest.fixture
-def hub(pouchdb_server):
-    url = pouchdb_server.new_db()
-    yield url
-    pouchdb_server.delete_db(url)
-
-
-@pytest.fixture
-def link(pouchdb_server):
-    with LinkProxy("127.0.0.1", urlsplit(pouchdb_server.url).port) as proxy:
-        yield proxy
-
-
 def via(link: LinkProxy, url: str) -> str:
     return f"http://127.0.0.1:{link.port}{urlsplit(url).path}"
 

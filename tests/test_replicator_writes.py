@@ -32,13 +32,6 @@ def fake():
         yield couch
 
 
-@pytest.fixture
-def hub(pouchdb_server):
-    url = pouchdb_server.new_db()
-    yield url
-    pouchdb_server.delete_db(url)
-
-
 def answer(status, body):
     return lambda _body, _query: (status, body)
 
