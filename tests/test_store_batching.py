@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync import migrations
@@ -55,6 +55,8 @@ def state(store: DocumentStore) -> tuple:
     )
 
 
+# Each example opens two SQLite files with synchronous=FULL: disk time, not a deadline.
+@settings(deadline=None)
 @given(
     st.lists(replicated_doc(), min_size=1, max_size=3),
     st.lists(replicated_doc(), min_size=1, max_size=8),
