@@ -51,7 +51,26 @@ def connect(path: str | Path) -> sqlite_utils.Database:
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open the store at {path}: {exc}") from exc
-    return sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn)
+    if path != ":memory:":
+        db._hirfa_writers = _writers_of(path)  # type: ignore[attr-defined]
+    return db
+
+
+# One queue of writers per store file in this process. SQLite lets one writer in at a
+# time and makes the others retry in its busy handler, which sleeps in growing steps (up
+# to 100 ms): under a burst of phones pushing, a writer often sleeps long after the lock
+# was freed, and that is the p99. Waiting on a Python lock first hands the store to the
+# next writer the moment the last one commits; writers in other processes (the dispatcher,
+# the replicator) still meet SQLite's own lock and busy timeout.
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writers_of(path: str) -> threading.RLock:
+    key = str(Path(path).resolve())
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
 
 
 _savepoints = threading.local()
@@ -96,19 +115,26 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             finally:
                 _savepoints.depth = depth - 1
             return
-        conn.execute("BEGIN IMMEDIATE")
-        callbacks: list[Callable[[], None]] = []
-        _after_commit[id(conn)] = callbacks
+        writers = getattr(db, "_hirfa_writers", None)
+        if writers is not None and not writers.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise StoreBusy("the store is busy; retry shortly")
         try:
+            conn.execute("BEGIN IMMEDIATE")
+            callbacks: list[Callable[[], None]] = []
+            _after_commit[id(conn)] = callbacks
             try:
-                yield db
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                try:
+                    yield db
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                _after_commit.pop(id(conn), None)
         finally:
-            _after_commit.pop(id(conn), None)
+            if writers is not None:
+                writers.release()
         for callback in callbacks:
             callback()
     except sqlite3.OperationalError as exc:

@@ -97,3 +97,42 @@ def test_cli_create_user(app):
         ]
     )
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_writers_of_one_store_take_turns(tmp_path):
+    """Two connections' writers take turns through the process's writer queue
+    (sync/database.py, _writers_of): the second waits for the first commit, is not
+    refused as busy, and sees what the first wrote. (What the queue gains, the tail
+    latency, is measured in bench/compact_ingest.py, not here.)"""
+    import threading
+
+    from sync.database import connect, write_transaction
+
+    first, second = connect(tmp_path / "s.sqlite3"), connect(tmp_path / "s.sqlite3")
+    first.execute("CREATE TABLE t (v INTEGER)")
+    inside, go_on, done = threading.Event(), threading.Event(), []
+
+    def hold():
+        with write_transaction(first):
+            first.execute("INSERT INTO t VALUES (1)")
+            inside.set()
+            go_on.wait(10)
+
+    def follow():
+        inside.wait(10)
+        with write_transaction(second):
+            done.append(second.execute("SELECT count(*) FROM t").fetchone()[0])
+            second.execute("INSERT INTO t VALUES (2)")
+
+    holder, follower = threading.Thread(target=hold), threading.Thread(target=follow)
+    holder.start()
+    follower.start()
+    inside.wait(10)
+    assert done == []  # still queued behind the open transaction
+    go_on.set()
+    holder.join(10)
+    follower.join(10)
+    assert done == [1]  # it wrote after the first commit, and saw it
+    assert first.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+    first.close()
+    second.close()
