@@ -20,7 +20,6 @@ since the backup comes back from whoever still has it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,14 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync import migrations
+from sync.database import server_uuid
+
+from . import media, uploads
 
 FORMAT = 1
 STORE_FILE = "hirfa.sqlite3"
 MEDIA_DIR = "media"
 MANIFEST = "manifest.json"
 # Work files of the photo pipeline and partial uploads: not part of a backup.
-TRANSIENT_MEDIA = {".tmp", "uploads"}
-TRANSIENT_WORK = ".tmp"  # where restored photo folders are built before they are renamed
+TRANSIENT_MEDIA = {media.TMP_DIR, uploads.UPLOADS_DIR}
 
 
 class BackupError(Exception):
@@ -90,14 +91,6 @@ class Manifest:
             raise BackupError(f"the manifest is damaged: {exc!r}") from exc
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _fsync_file(path: Path) -> None:
     with path.open("rb") as f:
         os.fsync(f.fileno())
@@ -129,12 +122,12 @@ def _store_facts(path: Path) -> tuple[int, int, list[int], str]:
         seq = conn.execute("SELECT value FROM store_meta WHERE key = 'update_seq'").fetchone()
         docs = conn.execute("SELECT count(*) FROM docs WHERE deleted = 0").fetchone()[0]
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
-        server = conn.execute("SELECT value FROM server_info WHERE key = 'uuid'").fetchone()
+        server = server_uuid(conn)
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path} is not a Hirfa store: {exc}") from exc
     finally:
         conn.close()
-    return int(seq[0]) if seq else 0, docs, sorted(versions), server[0] if server else ""
+    return int(seq[0]) if seq else 0, docs, sorted(versions), server
 
 
 def _copy_store(source: Path, target: Path) -> None:
@@ -200,7 +193,7 @@ def create_backup(store_path: str | Path, media_dir: str | Path, dest: str | Pat
 
 
 def _entry(path: Path) -> dict:
-    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    return {"bytes": path.stat().st_size, "sha256": media.file_sha256(path)}
 
 
 def verify_backup(source: str | Path) -> Manifest:
@@ -220,7 +213,9 @@ def verify_backup(source: str | Path) -> Manifest:
             raise BackupError(f"the manifest names a file outside the backup: {name!r}")
         if not path.is_file():
             raise BackupError(f"{name} is missing from the backup")
-        if path.stat().st_size != entry.get("bytes") or _sha256(path) != entry.get("sha256"):
+        if path.stat().st_size != entry.get("bytes") or media.file_sha256(path) != entry.get(
+            "sha256"
+        ):
             raise BackupError(f"{name} does not match the manifest: the backup is damaged")
     _integrity(source / STORE_FILE)
     known = {version for version, _, _ in migrations.MIGRATIONS}
@@ -312,13 +307,12 @@ def _restore_media(source: Path, manifest: Manifest, media_dir: Path) -> None:
         target = media_dir / folder
         if target.exists():
             continue
-        work = media_dir / TRANSIENT_WORK / uuid.uuid4().hex
+        work = media_dir / media.TMP_DIR / uuid.uuid4().hex
         work.mkdir(parents=True)
         try:
             for name in names:
                 shutil.copyfile(source / name, work / Path(name).name)
                 _fsync_file(work / Path(name).name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(work, target)
+            media.publish_dir(work, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)

@@ -10,7 +10,6 @@ from typing import Any
 
 from sync.order_rules import TRANSITIONS, Party, sides_of
 
-FINAL = frozenset({"declined", "cancelled", "delivered"})
 # Once accepted, the piece is promised: its stock stays reserved in these states.
 HOLDS_STOCK = frozenset({"accepted", "in_production", "ready", "shipped", "delivered"})
 

@@ -55,6 +55,9 @@ class Upload:
         return self.completed_at is not None
 
 
+UPLOADS_DIR = "uploads"  # under the media dir: partial tus uploads
+
+
 @dataclass
 class UploadSpace:
     """Where partial uploads live and the limits on them (from the settings)."""
@@ -65,7 +68,7 @@ class UploadSpace:
 
     @classmethod
     def from_settings(cls, settings: Any) -> UploadSpace:
-        root = Path(settings.media_dir) / "uploads"
+        root = Path(settings.media_dir) / UPLOADS_DIR
         return cls(root, settings.upload_max_bytes, settings.upload_expires_seconds)
 
     def part(self, upload_id: str) -> Path:
