@@ -17,6 +17,11 @@ def submitted(client, auth, who="artisan", **extra):
     return response.get_json()
 
 
+def decide_batch(client, auth, *decisions: dict, who: str = "coordinator"):
+    """POST /reviews/batch with these decisions, as ``who``."""
+    return client.post(f"{R}/batch", json={"decisions": list(decisions)}, headers=auth.headers(who))
+
+
 def test_queue_lists_submitted_products_oldest_first_with_counts(client, auth):
     first = submitted(client, auth)
     second = submitted(client, auth, "artisan2")
@@ -143,17 +148,13 @@ def test_batch_decisions_stand_alone(client, auth):
     a = submitted(client, auth)
     b = submitted(client, auth, "artisan2")
     zahra = submitted(client, auth, "artisan_other_coop")
-    response = client.post(
-        f"{R}/batch",
-        headers=auth.headers("coordinator"),
-        json={
-            "decisions": [
-                {"product_id": a["id"], "decision": "approve"},
-                {"product_id": zahra["id"], "decision": "approve"},
-                {"product_id": b["id"], "decision": "reject", "reason_codes": ["wrong_category"]},
-                {"product_id": "nope", "decision": "approve"},
-            ]
-        },
+    response = decide_batch(
+        client,
+        auth,
+        {"product_id": a["id"], "decision": "approve"},
+        {"product_id": zahra["id"], "decision": "approve"},
+        {"product_id": b["id"], "decision": "reject", "reason_codes": ["wrong_category"]},
+        {"product_id": "nope", "decision": "approve"},
     )
     assert response.status_code == 200
     results = response.get_json()["results"]
@@ -236,12 +237,11 @@ def test_a_decision_names_the_revision_it_was_made_on(client, auth):
     assert stale.status_code == 409
     error = stale.get_json()["error"]
     assert error["code"] == "product_changed" and error["details"]["rev"] == edited["rev"]
-    batch = client.post(
-        f"{R}/batch",
-        json={"decisions": [{"product_id": product["id"], "decision": "approve",
-                             "product_rev": product["rev"]}]},
-        headers=coordinator,
-    ).get_json()  # fmt: skip
+    batch = decide_batch(
+        client,
+        auth,
+        {"product_id": product["id"], "decision": "approve", "product_rev": product["rev"]},
+    ).get_json()
     assert batch["results"][0]["ok"] is False
     assert batch["results"][0]["error"]["code"] == "product_changed"
     fresh = client.post(
@@ -285,16 +285,12 @@ def test_a_store_refusal_in_a_batch_is_that_items_result(client, auth):
     put = client.put("/sync/hirfa/p-stray", json=stray, headers=auth.headers("admin"))
     assert put.status_code == 201
     a, b = submitted(client, auth), submitted(client, auth, "artisan2")
-    response = client.post(
-        f"{R}/batch",
-        headers=auth.headers("coordinator"),
-        json={
-            "decisions": [
-                {"product_id": a["id"], "decision": "approve"},
-                {"product_id": "p-stray", "decision": "approve"},
-                {"product_id": b["id"], "decision": "approve"},
-            ]
-        },
+    response = decide_batch(
+        client,
+        auth,
+        {"product_id": a["id"], "decision": "approve"},
+        {"product_id": "p-stray", "decision": "approve"},
+        {"product_id": b["id"], "decision": "approve"},
     )
     assert response.status_code == 200, response.get_json()
     results = response.get_json()["results"]
