@@ -117,6 +117,22 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     if applied:
         log.info("applied migrations %s to %s", applied, settings.store_path)
 
+    @app.after_request
+    def _settle_writes(response):
+        """After any write (a phone's /sync push included), settle what it changed: merge
+        concurrent order moves and product conflicts, reserve stock, queue notifications
+        (api/services/order_feed.py). The dispatcher's pass does the same for writes made
+        elsewhere (another process, the replicator)."""
+        if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
+            return response
+        from .services import order_feed
+
+        try:
+            order_feed.process(hirfa.store())
+        except Exception:  # the write is committed; the dispatcher's pass will catch up
+            log.exception("settling writes after %s %s", request.method, request.path)
+        return response
+
     @app.teardown_appcontext
     def _close_db(exc: BaseException | None) -> None:
         conn = g.pop("hirfa_db", None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import request
 from flask_restx import Resource
 
@@ -11,13 +9,11 @@ from schemas.documents import ORDER_STATUSES
 from schemas.orders import OrderCreateSchema, OrderMoveSchema, OrderPageSchema, OrderSchema
 
 from ..errors import AppError, BadRequest
-from ..rest import blueprint, dump, load_body, model, namespace
+from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services import order_feed, orders
+from ..services import orders
 from .context import hirfa
 from .params import idempotent, int_arg, with_etag
-
-log = logging.getLogger("hirfa.orders")
 
 ns = namespace("orders", "Buyers order approved pieces; artisans answer, even offline.")
 
@@ -37,19 +33,6 @@ class IdempotencyKeyRequired(AppError):
 
 
 ID_PARAM = {"description": "The order's id", "example": "order:5d1f0a9e2b7c4e11"}
-
-
-@blueprint.after_app_request
-def _settle_orders(response):
-    """After any write (a phone's /sync push included), settle the orders it changed:
-    merge concurrent moves, reserve stock, queue notifications (order_feed.py)."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
-        return response
-    try:
-        order_feed.process(hirfa().store())
-    except Exception:  # the write is committed; the dispatcher's pass will catch up
-        log.exception("settling orders after %s %s", request.method, request.path)
-    return response
 
 
 @ns.route("")
