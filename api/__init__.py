@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 
-def create_app(config: dict[str, Any] | None = None):
+from .app import build_app
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides settings read from ``HIRFA_*`` variables."""
-    from .app import build_app  # imported lazily so schemas can import api.services
-
     return build_app(config)

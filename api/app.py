@@ -1,24 +1,27 @@
-"""The app factory: settings, the store, the REST Api, error handlers, health checks."""
+"""The app factory: settings, the state, each component registered with its ``init_app``,
+error handlers, health checks."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-import sqlite_utils
 from flask import Flask, g, jsonify, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from sync import migrations
-from sync.database import ConnectionPool, StorageError, connect
-from sync.store import ChangeNotifier
+import sync.http
+from sync.http.errors import error_response as couch_error_response
+from sync.http.face import SyncFace
+from sync.store.database import StorageError, connect
 
-from .config import Settings, load_settings
-from .errors import handle
-from .services import photo_docs
-from .services.credentials import SecretHasher
+from . import cli, migrations, resources, web, workers
+from .config import load_settings
+from .errors import describe, handle
+from .security import authenticate
+from .services import order_feed, photo_docs
+from .services.directory import artisan_cooperative
+from .state import EXTENSION, Hirfa
 
 log = logging.getLogger("hirfa")
 
@@ -27,60 +30,6 @@ TUS_EXPOSED_HEADERS = [
     "Location", "Upload-Offset", "Upload-Length", "Upload-Metadata", "Upload-Expires",
     "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm",
 ]  # fmt: skip
-
-
-class Hirfa:
-    """What the app holds for every request: settings, the secret hasher, the store."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.hasher = SecretHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
-        self.firebase_app: Any = None
-        self.push_transport: Any = None  # api/cli_push.py: FCM, or the console without credentials
-        self.notifier = ChangeNotifier()
-        self.pool = ConnectionPool(settings.store_path)
-        # Called as callback(db, MediaInfo) once an uploaded photo is processed, inside
-        # the write transaction that completes the upload (api/services/uploads.py).
-        self.on_media_ready: list[Callable[[sqlite_utils.Database, Any], None]] = []
-
-    def db(self) -> sqlite_utils.Database:
-        """This request's connection (one per thread; SQLite connections are not shared)."""
-        if "hirfa_db" not in g:
-            g.hirfa_db = self.pool.acquire()
-        return g.hirfa_db
-
-    def store(self):
-        """The document store on this request's connection."""
-        from sync.access import channels_for
-        from sync.store import DocumentStore
-
-        return DocumentStore(
-            self.db(),
-            channels_for,
-            revs_limit=self.settings.sync_revs_limit,
-            max_attachment_bytes=self.settings.sync_max_attachment_bytes,
-            notifier=self.notifier,
-        )
-
-    def firebase(self) -> Any:
-        """The firebase-admin app, created on first use; None when not configured."""
-        if self.firebase_app is None and self.settings.firebase_credentials:
-            import firebase_admin
-            from firebase_admin import credentials
-
-            options = {}
-            if self.settings.firebase_project_id:
-                options["projectId"] = self.settings.firebase_project_id
-            self.firebase_app = firebase_admin.initialize_app(
-                credentials.Certificate(self.settings.firebase_credentials),
-                options,
-                name=f"hirfa-{id(self)}",
-            )
-        return self.firebase_app
-
-    def open_db(self) -> sqlite_utils.Database:
-        """A connection owned by the caller (CLI, workers)."""
-        return connect(self.settings.store_path)
 
 
 def build_app(config: dict[str, Any] | None = None) -> Flask:
@@ -100,7 +49,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         # sign-in cap counts clients, not the proxy.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     hirfa = Hirfa(settings)
-    app.extensions["hirfa"] = hirfa
+    app.extensions[EXTENSION] = hirfa
     # A processed upload turns the photo documents waiting for its bytes ready (a new
     # revision, which syncs to the phone); safe to run twice, it only touches pending ones.
     hirfa.on_media_ready.append(
@@ -125,8 +74,6 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         elsewhere (another process, the replicator)."""
         if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
             return response
-        from .services import order_feed
-
         try:
             order_feed.process(hirfa.store())
         except Exception:  # the write is committed; the dispatcher's pass will catch up
@@ -139,12 +86,19 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         if conn is not None:
             hirfa.pool.release(conn)
 
-    from . import resources  # noqa: F401  (registers the namespaces on the Api)
-    from .cli import register_cli
-    from .rest import blueprint
-
-    app.register_blueprint(blueprint)
-    _mount_sync(app)
+    resources.init_app(app)
+    sync.http.init_app(
+        app,
+        SyncFace(
+            settings=settings,
+            authenticate=authenticate,
+            open_store=hirfa.store,
+            connections=hirfa.pool,
+            notifier=hirfa.notifier,
+            cooperative_of=artisan_cooperative,
+            describe_error=describe,
+        ),
+    )
     origins = settings.cors_origins.split(",")
     # WebView clients and PouchDB in a browser need CORS on both APIs.
     CORS(
@@ -153,56 +107,23 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         expose_headers=["ETag", "Retry-After", *TUS_EXPOSED_HEADERS],
         max_age=86400,
         # Only to browsers (a request with Origin): the exposed-headers list alone is
-        # ~250 bytes, a third of a no-op compact sync on EDGE (sync/batch.py).
+        # ~250 bytes, a third of a no-op compact sync on EDGE (sync/compact/batch.py).
         always_send=False,
     )
     app.register_error_handler(Exception, _error_for_path)
     _health(app, hirfa)
-    register_cli(app)
-    _start_replication(app)
-    _mount_media(app)
-    from .web import register_web  # pages: catalogue, /p/<id>, /c/<id>, /review
-
-    register_web(app)
+    cli.init_app(app)
+    workers.init_app(app)
+    web.init_app(app)  # pages: catalogue, /p/<id>, /c/<id>, /review
     return app
-
-
-def _mount_media(app: Flask) -> None:
-    from .cli_media import register_media_cli
-    from .resources.media import blueprint as media_blueprint
-
-    app.register_blueprint(media_blueprint)
-    register_media_cli(app)
-
-
-def _mount_sync(app: Flask) -> None:
-    from sync import (
-        batch_http,  # noqa: F401  (compact protocol, snapshot, gzip)
-        couch_documents,  # noqa: F401  (adds the document routes)
-    )
-    from sync.couch_protocol import blueprint as sync_blueprint
-
-    app.register_blueprint(sync_blueprint)
 
 
 def _error_for_path(exc: Exception):
     """Errors outside any view (unknown routes, 405) in the shape the client expects:
     CouchDB's ``{"error", "reason"}`` under /sync, ours everywhere else."""
-    if request.path == "/sync" or request.path.startswith("/sync/"):
-        from sync.couch_http import error_response
-
-        return error_response(exc)
+    if sync.http.serves(request.path):
+        return couch_error_response(exc)
     return handle(exc)
-
-
-def _start_replication(app: Flask) -> None:
-    """With HIRFA_COUCHDB_URL set, the hub worker starts with the first request this
-    process serves, under any WSGI server; not when the app is built, since every
-    `flask` command builds it too. Off in testing unless HIRFA_REPLICATION_WORKER=on."""
-    from .cli_replication import start_worker, worker_enabled
-
-    if worker_enabled(app.extensions["hirfa"].settings):
-        app.before_request(lambda: start_worker(app) and None)
 
 
 def _health(app: Flask, hirfa: Hirfa) -> None:

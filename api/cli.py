@@ -1,16 +1,21 @@
-"""`flask --app api ...` commands: init-db, seed, create-user, serve; the others register here."""
+"""`flask --app api ...` commands: init-db, create-user, serve; the others register here.
+
+`seed` and `demo-accounts` come from the seed package, a Flask CLI plugin (entry point
+``flask.commands`` in setup.cfg), since the app does not import its demo data."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
-from sync import migrations
+from schemas.phones import InvalidPhone, normalise_phone
 
-
-def _hirfa():
-    return current_app.extensions["hirfa"]
+from . import cli_backup, cli_media, cli_push, cli_replication, migrations, workers
+from .errors import AppError
+from .services import accounts
+from .state import hirfa as _hirfa
 
 
 @click.command("init-db")
@@ -25,44 +30,6 @@ def init_db() -> None:
         db.close()
     click.echo(f"store: {_hirfa().settings.store_path}")
     click.echo(f"schema versions: {versions} (applied now: {applied or 'none, up to date'})")
-
-
-@click.command("seed")
-@click.option(
-    "--products/--no-products",
-    default=True,
-    show_default=True,
-    help="Also create demo listings with photos in every status.",
-)
-@with_appcontext
-def seed_command(products: bool) -> None:
-    """Load the demo cooperatives, accounts and listings (existing ones are kept)."""
-    from seed import populate
-    from seed.demo_products import populate_products
-
-    settings = _hirfa().settings
-    db = _hirfa().open_db()
-    try:
-        created = populate(db, _hirfa().hasher)
-        if products:
-            created["products"] = populate_products(
-                db, settings.media_dir, settings.media_max_pixels
-            )
-    finally:
-        db.close()
-    click.echo(f"seeded: {created}")
-
-
-@click.command("demo-accounts")
-@with_appcontext
-def demo_accounts() -> None:
-    """Print the demo sign-in details."""
-    from seed import demo_sign_ins
-
-    click.echo("Demo accounts (POST /api/v1/auth/login with phone + pin/password):")
-    for role, name, phone, secret in demo_sign_ins():
-        kind = "pin" if role == "artisan" else "password"
-        click.echo(f"  {role:<12} {phone:<15} {kind + ' ' + secret:<26} {name}")
 
 
 @click.command("create-user")
@@ -87,10 +54,6 @@ def demo_accounts() -> None:
 )
 def create_user(role, phone, display_name, secret, cooperatives, locale) -> None:
     """Create an account, e.g. the first admin of a new server."""
-    from .errors import AppError
-    from .services import accounts
-    from .services.phones import InvalidPhone, normalise_phone
-
     try:
         phone = normalise_phone(phone)
     except InvalidPhone as exc:
@@ -123,43 +86,37 @@ def create_user(role, phone, display_name, secret, cooperatives, locale) -> None
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 def serve(host: str, port: int) -> None:
     """Serve the API (threaded), printing the address and the demo accounts."""
-    from werkzeug.serving import run_simple
-
     settings = _hirfa().settings
     click.echo(f"Hirfa ({settings.env}) — store {settings.store_path}")
     if not settings.couchdb_url:
         click.echo("CouchDB replica: off (set HIRFA_COUCHDB_URL to reconcile with a hub)")
-    demo_accounts.callback()
+    _print_demo_accounts()
     click.echo(f"API:        http://{host}:{port}/api/v1/")
     click.echo(f"Swagger UI: http://{host}:{port}/api/v1/docs")
     click.echo(f"Sync:       http://{host}:{port}/sync/")
     click.echo(f"Catalogue:  http://{host}:{port}/catalog   (coordinators: /review)")
-    from .cli_push import start_dispatcher
-
-    dispatcher = start_dispatcher(current_app._get_current_object())
-    from .cli_replication import start_worker
-
-    replication = start_worker(current_app._get_current_object())
-    if replication is not None:
-        click.echo(f"CouchDB replica: {replication.client.safe_url} (worker started)")
+    app = current_app._get_current_object()
+    running = workers.start_all(app)
+    if running.replication is not None:
+        click.echo(f"CouchDB replica: {running.replication.client.safe_url} (worker started)")
     try:
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(host, port, app, threaded=True)
     finally:
-        if dispatcher is not None:
-            dispatcher.stop()
-        if replication is not None:
-            replication.stop()
+        running.stop()
 
 
-def register_cli(app: Flask) -> None:
-    for command in (init_db, seed_command, demo_accounts, create_user, serve):
+def _print_demo_accounts() -> None:
+    """The demo accounts, when the seed plugin's `demo-accounts` command is installed (it
+    is with `pip install -e .`); the app itself knows nothing of the demo data."""
+    ctx = click.get_current_context()
+    group = ctx.find_root().command
+    command = group.get_command(ctx.find_root(), "demo-accounts") if group else None
+    if command is not None:
+        ctx.invoke(command)
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db, create_user, serve):
         app.cli.add_command(command)
-    from .cli_push import register_push_cli
-
-    register_push_cli(app)
-    from .cli_replication import register_replication_cli
-
-    register_replication_cli(app)
-    from .cli_backup import register_backup_cli
-
-    register_backup_cli(app)
+    for part in (cli_push, cli_replication, cli_backup, cli_media):
+        part.init_app(app)

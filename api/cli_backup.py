@@ -6,10 +6,11 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
 from .services import backup
+from .state import hirfa
 
 
 def _describe(manifest: backup.Manifest) -> str:
@@ -27,7 +28,7 @@ def _describe(manifest: backup.Manifest) -> str:
 def backup_command(dest: Path) -> None:
     """Write a consistent, checked backup of the store and photos to the new folder DEST
     (safe while the server is serving)."""
-    settings = current_app.extensions["hirfa"].settings
+    settings = hirfa().settings
     try:
         manifest = backup.create_backup(settings.store_path, settings.media_dir, dest)
     except backup.BackupError as exc:
@@ -45,7 +46,7 @@ def restore_command(source: Path, replace: bool, check_only: bool) -> None:
 
     The restored store gets a new server identity, so phones and the CouchDB hub
     compare their whole history with it again and send back what it lost."""
-    settings = current_app.extensions["hirfa"].settings
+    settings = hirfa().settings
     try:
         if check_only:
             manifest = backup.verify_backup(source)
@@ -61,6 +62,6 @@ def restore_command(source: Path, replace: bool, check_only: bool) -> None:
         click.echo(f"the store it replaced is kept in {aside}; delete it once you are sure")
 
 
-def register_backup_cli(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

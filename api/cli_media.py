@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
 from .services import media, uploads
+from .state import hirfa
 
 
 @click.command("purge-uploads")
 @with_appcontext
 def purge_uploads() -> None:
     """Delete expired tus uploads, their partial files and stale processing directories."""
-    hirfa = current_app.extensions["hirfa"]
-    settings = hirfa.settings
+    state = hirfa()
+    settings = state.settings
     space = uploads.UploadSpace.from_settings(settings)
-    db = hirfa.open_db()
+    db = state.open_db()
     try:
         purged = uploads.purge_expired(db, space)
     finally:
@@ -25,5 +26,5 @@ def purge_uploads() -> None:
     click.echo(f"purged {purged} expired upload(s), {leftovers} leftover work dir(s)")
 
 
-def register_media_cli(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.cli.add_command(purge_uploads)

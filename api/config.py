@@ -38,8 +38,9 @@ class Settings:
     # A retry after a response lost on a 2G link gets the same answer in this window.
     refresh_grace_seconds: int = 120
     couchdb_url: str = ""
-    # Replication with the hub (sync/worker.py). The worker runs when couchdb_url is set:
-    # "auto" starts it with the server except in testing, "on" always, "off" never.
+    # Replication with the hub (sync/replication/worker.py). The worker runs when
+    # couchdb_url is set: "auto" starts it with the server except in testing, "on"
+    # always, "off" never.
     replication_worker: str = "auto"
     replication_batch_size: int = 100
     replication_timeout_seconds: int = 60  # socket timeout of every call to the hub
@@ -71,7 +72,7 @@ class Settings:
     compact_sync_page_bytes: int = 256 * 1024
     compact_sync_max_page_bytes: int = 4 * 1024 * 1024
     compact_sync_request_ttl_seconds: int = 30 * 24 * 3600
-    # gzip for sync answers when the client sends Accept-Encoding: gzip (sync/compression.py)
+    # gzip for sync answers when the client sends Accept-Encoding: gzip (sync/http/compression.py)
     gzip_min_bytes: int = 512
     gzip_level: int = 6
     # Photos (tus uploads and the media pipeline)

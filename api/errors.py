@@ -13,8 +13,9 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from sync.database import StorageError, StoreBusy
-from sync.errors import StoreError
+from sync.http.errors import status_of
+from sync.store.database import StorageError, StoreBusy
+from sync.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ def from_exception(exc: BaseException) -> AppError:
     if isinstance(exc, StoreError):
         # The store names errors as CouchDB does; over REST they keep that name as code.
         error = AppError(exc.reason)
-        error.status, error.code = exc.status, exc.error
+        error.status, error.code = status_of(exc) or 500, exc.error
         return error
     if isinstance(exc, StoreBusy):
         return ServiceUnavailable("The store is busy. Try again shortly.")
@@ -234,6 +235,13 @@ def from_exception(exc: BaseException) -> AppError:
     error.status = 500
     error.code = "internal_error"
     return error
+
+
+def describe(exc: BaseException) -> tuple[int, str, dict[str, str]]:
+    """(status, message, headers) of anything raised, for the sync endpoints, which answer
+    in CouchDB's shape (sync/http/errors.py)."""
+    error = from_exception(exc)
+    return error.status, error.message, error.headers
 
 
 def handle(exc: BaseException):

@@ -3,7 +3,7 @@
 marshmallow validates every body; Swagger models are generated from the same schemas
 with apispec's converter, so the docs cannot drift from what the code accepts.
 Nested schemas are inlined because flask-restx does not follow ``$ref`` inside a
-``schema_model`` (STACK_NOTES.md).
+``schema_model`` (docs/library-notes.md).
 """
 
 from __future__ import annotations
@@ -101,6 +101,13 @@ def dump(schema_cls: type[Schema], obj: Any, many: bool = False) -> Any:
 
 
 def namespace(name: str, description: str, path: str | None = None) -> Namespace:
-    ns = Namespace(name, description=description, path=path)
-    api.add_namespace(ns)
-    return ns
+    """A resource module's Namespace; api/resources/__init__.py adds them all to the Api."""
+    return Namespace(name, description=description, path=path)
+
+
+def add_namespaces(namespaces: list[Namespace]) -> None:
+    """Add the namespaces to the one Api, once: the Api and its blueprint are shared by
+    every app this process builds (the tests build many)."""
+    for ns in namespaces:
+        if ns not in api.namespaces:
+            api.add_namespace(ns)

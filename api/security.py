@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import g, request
 
 from .errors import AccountDisabled, Forbidden, InvalidToken, Unauthorized
 from .services import accounts, tokens
 from .services.accounts import User
+from .state import hirfa
 
 
 def bearer_token() -> str | None:
@@ -27,8 +28,8 @@ def authenticate() -> User:
     token = bearer_token()
     if token is None:
         raise Unauthorized()
-    claims = tokens.decode_access_token(current_app.extensions["hirfa"].settings, token)
-    user = accounts.get_user(current_app.extensions["hirfa"].db(), claims["sub"])
+    claims = tokens.decode_access_token(hirfa().settings, token)
+    user = accounts.get_user(hirfa().db(), claims["sub"])
     # A reset PIN, "logout everywhere" or a disabled account bumps the session version:
     # access tokens issued before it stop working at once, not when they expire.
     if user is None or claims.get("sv") != user.session_version:

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from sync import revtree
+from sync.store import revtree
 from tests.pouchdb_server import free_port
 
 ARTISANS = [  # (user id, phone, cooperative) from seed/demo.py

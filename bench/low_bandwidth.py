@@ -24,10 +24,10 @@ import requests
 from bench import compact_ingest
 from bench.link_emulator import NETWORKS, Network, ShapedLink
 from bench.sync_pouchdb import environment
-from sync import revtree
-from sync.access import channels_for
-from sync.client import CompactClient
-from sync.store import DocumentStore
+from sync.compact.client import CompactClient
+from sync.rules.access import channels_for
+from sync.store import revtree
+from sync.store.documents import DocumentStore
 from tests.conftest import DEMO
 from tests.live_server import LiveServer
 from tests.pouch_device import require_node_modules

@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from api.cli_push import make_dispatcher
 from api.services.push.dispatcher import Policy
-from sync.database import write_transaction
+from api.workers import make_dispatcher
+from sync.store.database import write_transaction
 from tests.fake_fcm import FakeFCM
 from tests.orders_support import close_firebase, fcm_app
 

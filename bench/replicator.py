@@ -1,7 +1,7 @@
 """Hirfa's replicator beside PouchDB's, moving the same documents, in the same run.
 
 - **push**: a store holding the documents replicates them into an empty pouchdb-server
-  database (sync/replicator.py, python-couchdb over HTTP);
+  database (sync/replication/replicator.py, python-couchdb over HTTP);
 - **pull**: a fresh store replicates them back from that database;
 - **baseline**: PouchDB's own replicator (Node, the test clients' PouchDB 9) moves the
   same documents from one pouchdb-server database into another, empty one.
@@ -26,13 +26,13 @@ from typing import Any
 
 import requests
 
+from api import migrations
 from bench.sync_pouchdb import ATTACHMENT_BYTES, NODE_MODULES, environment, make_docs
-from sync import migrations
-from sync.access import channels_for
-from sync.couch import CouchClient
-from sync.database import connect
-from sync.replicator import Replicator
-from sync.store import DocumentStore
+from sync.replication.couch import CouchClient
+from sync.replication.replicator import Replicator
+from sync.rules.access import channels_for
+from sync.store.database import connect
+from sync.store.documents import DocumentStore
 from tests.pouch_device import require_node_modules
 from tests.pouchdb_server import PouchDBServer
 

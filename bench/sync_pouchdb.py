@@ -42,7 +42,7 @@ ATTACHMENT_BYTES = 2048
 REPLICATION_TIMEOUT = 600.0
 PROFILE_TOP = 25
 
-# What the demo artisan may write (sync/access.py), plus realistic listing fields.
+# What the demo artisan may write (sync/rules/access.py), plus realistic listing fields.
 DESCRIPTION = (
     "Zerbia tissée à la main en laine de mouton filée et teinte au henné, à l'indigo et "
     "à la garance par les femmes de la coopérative. Motifs berbères du Moyen Atlas, "

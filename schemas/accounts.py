@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from seed.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
+from schemas.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
 
 from .fields import Phone
 

@@ -1,4 +1,4 @@
-"""Bodies of the compact sync protocol (``POST /sync/<db>/_sync``, sync/batch.py)."""
+"""Bodies of the compact sync protocol (``POST /sync/<db>/_sync``, sync/compact/batch.py)."""
 
 from __future__ import annotations
 

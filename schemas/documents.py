@@ -1,4 +1,4 @@
-"""Schemas of the synced documents. ``validate`` in sync/access.py is built on them.
+"""Schemas of the synced documents. ``validate`` in sync/rules/access.py is built on them.
 
 Unknown fields are kept (INCLUDE): a phone running a newer app may add fields, and a
 sync must not refuse its listing for that. Known fields are checked strictly.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from seed.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
+from schemas.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
 
 PRODUCT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "archived")
 # What an artisan (or a coordinator editing for her) may set; the rest is the review's.

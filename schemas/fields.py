@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields
 
-from api.services.phones import InvalidPhone, normalise_phone
+from schemas.phones import InvalidPhone, normalise_phone
 
 
 class Phone(fields.String):

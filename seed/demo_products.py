@@ -7,11 +7,8 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-import sqlite_utils
-
 from api.services import accounts, media, photo_docs, products, reviews
-from sync.access import channels_for
-from sync.store import DocumentStore
+from sync.store.documents import DocumentStore
 
 from .demo_images import draw
 
@@ -152,9 +149,9 @@ DECISIONS = {
 }
 
 
-def populate_products(db: sqlite_utils.Database, media_dir: str, max_pixels: int) -> int:
+def populate_products(store: DocumentStore, media_dir: str, max_pixels: int) -> int:
     """Create the demo listings that do not exist yet; returns how many were made."""
-    store = DocumentStore(db, channels_for)
+    db = store.db
     made = 0
     for n, (artisan_id, coordinator_id, pid, category, dirhams, status, title) in enumerate(
         LISTINGS

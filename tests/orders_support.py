@@ -12,9 +12,9 @@ import firebase_admin
 import pytest
 
 from api import create_app
-from api.cli_push import make_dispatcher
+from api.workers import make_dispatcher
 from seed import populate
-from sync import revtree
+from sync.store import revtree
 from tests.conftest import Auth, make_config
 
 FAR = datetime.datetime(2100, 1, 1)

@@ -11,7 +11,7 @@ import pytest
 
 from api.errors import InvalidRefreshToken, TooManyRequests
 from api.services import sessions, tokens
-from sync.database import connect
+from sync.store.database import connect
 from tests.conftest import DEMO, make_config
 
 LOGIN = "/api/v1/auth/login"

@@ -12,8 +12,8 @@ import pytest
 
 from api import create_app
 from api.services import backup, media
-from sync.couch import CouchClient
-from sync.replicator import Replicator
+from sync.replication.couch import CouchClient
+from sync.replication.replicator import Replicator
 from tests.conftest import make_config
 from tests.listings import Listings
 from tests.test_replicator import new_store, product

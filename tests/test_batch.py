@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from sync import revtree
-from sync.access import channels_for
-from sync.client import CompactClient, SyncFailed
-from sync.store import DocumentStore
+from sync.compact.client import CompactClient, SyncFailed
+from sync.rules.access import channels_for
+from sync.store import revtree
+from sync.store.documents import DocumentStore
 from tests.conftest import DEMO
 from tests.link_proxy import LinkProxy
 from tests.live_server import LiveServer
@@ -105,7 +105,7 @@ def test_conflict_is_reported_kept_and_the_winner_sent(server):
 
 
 def test_a_product_conflict_is_settled_and_both_devices_get_the_result(server):
-    """Products have a server rule (sync/resolution.py): the push is told of the conflict,
+    """Products have a server rule (sync/rules/resolution.py): the push is told of the conflict,
     both edits are kept until the rule writes its revision, and that reaches both."""
     a = client_for(server, "artisan", "a")
     b = client_for(server, "artisan", "b")

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from sync.database import server_uuid
+from sync.store.database import server_uuid
 from tests.test_batch import client_for, product, server, store_of  # noqa: F401
 
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from sync.compression import accepts_gzip, gunzip_limited
-from sync.errors import BadRequest, TooLarge
+from sync.http.compression import accepts_gzip, gunzip_limited
+from sync.store.errors import InvalidInput, TooLarge
 
 DB = "/sync/hirfa"
 
@@ -105,5 +105,5 @@ def test_a_zip_bomb_is_refused():
     assert gunzip_limited(bomb, 100_000) == b"0" * 100_000
     with pytest.raises(TooLarge):
         gunzip_limited(bomb, 99_999)
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidInput):
         gunzip_limited(b"not gzip", 10)

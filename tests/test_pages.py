@@ -201,7 +201,7 @@ def test_the_stylesheet_is_also_served_with_long_caching(client):
     html = client.get("/catalog").get_data(as_text=True)
     served = client.get("/static/web/hirfa.css")
     assert served.mimetype == "text/css" and served.get_data(as_text=True) in html
-    from api.web import css_url
+    from api.web.rendering import css_url
 
     versioned = client.get(css_url())
     assert "immutable" in versioned.headers["Cache-Control"]
@@ -218,8 +218,8 @@ def test_share_links_use_the_configured_public_url(tmp_path):
     db = hirfa.open_db()
     populate(db, hirfa.hasher)
     from api.services import accounts, products, reviews
-    from sync.access import channels_for
-    from sync.store import DocumentStore
+    from sync.rules.access import channels_for
+    from sync.store.documents import DocumentStore
 
     store = DocumentStore(db, channels_for)
     artisan, coordinator = accounts.get_user(db, "art_fatima"), accounts.get_user(db, "coo_naima")

@@ -12,10 +12,10 @@ import time
 import pytest
 
 from api import create_app
-from api.cli_push import make_dispatcher
 from api.services import order_feed, outbox
 from api.services.push.dispatcher import Policy
-from sync.database import write_transaction
+from api.workers import make_dispatcher
+from sync.store.database import write_transaction
 from tests.conftest import Auth, make_config
 from tests.orders_support import (
     Clock,

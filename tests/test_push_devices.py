@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from api import workers
 from api.services.push import messages
-from sync import order_rules
-from sync.errors import Unresolvable
+from sync.rules import orders as order_rules
+from sync.store.errors import Unresolvable
 from tests.orders_support import register_device, rows
 
 
@@ -129,13 +130,11 @@ def test_the_digest_title_has_the_plural_form_of_its_count(count, ar, fr, en):
 
 
 def test_the_no_credentials_notice_is_printed_once_at_start_up(app, monkeypatch):
-    from api import cli_push
-
     printed = []
-    monkeypatch.setattr(cli_push.click, "echo", printed.append)
-    monkeypatch.setattr(cli_push.Dispatcher, "start", lambda self: None)
+    monkeypatch.setattr(workers.click, "echo", printed.append)
+    monkeypatch.setattr(workers.Dispatcher, "start", lambda self: None)
     app.extensions["hirfa"].settings.push_dispatcher = True
-    cli_push.start_dispatcher(app)
+    workers.start_dispatcher(app)
     assert printed == ["Push: no Firebase credentials; messages are logged to the console"]
-    source = Path(cli_push.__file__).with_name("cli.py").read_text(encoding="utf-8")
+    source = Path(workers.__file__).with_name("cli.py").read_text(encoding="utf-8")
     assert "no Firebase credentials" not in source  # serve leaves it to the dispatcher

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 import requests
 
-from sync import migrations, revtree
-from sync.access import channels_for
-from sync.couch import CouchClient, HubRefused
-from sync.database import connect
-from sync.replicator import Replicator
-from sync.store import ChangeNotifier, DocumentStore
+from api import migrations
+from sync.replication.couch import CouchClient, HubRefused
+from sync.replication.replicator import Replicator
+from sync.rules.access import channels_for
+from sync.store import revtree
+from sync.store.database import connect
+from sync.store.documents import ChangeNotifier, DocumentStore
 
 COOP, ARTISAN = "coop-taza-zerbia", "art_fatima"
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from api import create_app
-from api.cli_replication import open_store
 from seed import populate
-from sync import revtree
-from sync.couch import redact
-from sync.resolution import resolve
+from sync.replication.couch import redact
+from sync.rules.resolution import resolve
+from sync.store import revtree
 from tests.conftest import Auth, make_config
 from tests.test_replicator import ARTISAN, COOP, remote_trees
 
@@ -45,7 +44,7 @@ def test_status_when_replication_is_off(client, auth):
 def test_cli_and_endpoint_while_the_hub_is_away_and_after(tmp_path, hub, link):
     url = f"http://127.0.0.1:{link.port}{urlsplit(hub).path}"
     app = make_app(tmp_path, couchdb_url=url, replication_timeout_seconds=5)
-    store = open_store(app.extensions["hirfa"])
+    store = _store(app.extensions["hirfa"])
     store.put(movement(2.0))
     runner = app.test_cli_runner()
     link.partition()
@@ -84,7 +83,7 @@ def test_cli_needs_a_hub(tmp_path):
 def test_app_starts_the_worker_on_first_request_when_asked(tmp_path, hub):
     app = make_app(tmp_path, couchdb_url=hub, replication_worker="on")
     hirfa = app.extensions["hirfa"]
-    open_store(hirfa).put(movement(1.0))
+    _store(hirfa).put(movement(1.0))
     assert getattr(hirfa, "replication_worker", None) is None  # not at build time
     app.test_client().get("/healthz")
     worker = hirfa.replication_worker
@@ -104,7 +103,7 @@ def test_testing_env_does_not_start_the_worker_unless_asked(tmp_path, hub):
 
 
 def test_unresolved_conflicts_are_listed_for_their_coordinators(app, client, auth):
-    store = open_store(app.extensions["hirfa"])
+    store = _store(app.extensions["hirfa"])
     rev = store.put(movement(1.0))
     for quantity in (3.0, 4.0):  # the same movement changed on two servers
         body = {**movement(quantity), "_rev": rev}
@@ -146,3 +145,8 @@ def test_documents_refused_for_good_show_in_the_cli_and_the_endpoint(tmp_path, h
         "too_large",
         "pull",
     )
+
+
+def _store(hirfa):
+    """A store on a connection of its own, as replication sees it."""
+    return hirfa.store(hirfa.open_db())

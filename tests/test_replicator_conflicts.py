@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import revtree
-from sync.couch import CouchClient
-from sync.order_rules import ORDER_ENDED, ORDER_PROGRESS, order_state
-from sync.replicator import Replicator
-from sync.resolution import open_conflicts, resolve
+from sync.replication.couch import CouchClient
+from sync.replication.replicator import Replicator
+from sync.rules.orders import ORDER_ENDED, ORDER_PROGRESS, order_state
+from sync.rules.resolution import open_conflicts, resolve
+from sync.store import revtree
 from tests.test_replicator import (
     COOP,
     local_trees,

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from sync.couch import CouchClient, HubUnreachable
-from sync.replicator import Replicator
-from sync.worker import Backoff, ReplicationWorker, read_status
+from sync.replication.couch import CouchClient, HubUnreachable
+from sync.replication.replicator import Replicator
+from sync.replication.worker import Backoff, ReplicationWorker, read_status
 from tests.link_proxy import LinkProxy
 from tests.test_replicator import (
     attachment,

@@ -8,9 +8,9 @@ import logging
 import pytest
 import requests
 
-from api.cli_replication import make_worker, open_store
 from api.services import media, media_replication
-from sync.access import channels_for
+from api.workers import make_worker
+from sync.rules.access import channels_for
 from tests import images
 from tests.conftest import Auth
 from tests.test_media import JPEG, WEBP, fetch, upload
@@ -27,7 +27,7 @@ def test_a_photo_processed_on_one_server_is_served_by_another(tmp_path, hub):
     assert response.status_code == 201, response.get_data(as_text=True)
     assert fetch(client_a, f"/media/{sha}/display", WEBP).status_code == 200
     # in no user's channel: no phone gets the bytes through /sync
-    store_a = open_store(a.extensions["hirfa"])
+    store_a = _store(a.extensions["hirfa"])
     body = store_a.winner_body(media_replication.doc_id(sha))
     assert body["type"] == "media" and channels_for(f"media:{sha}", body) == set()
     feed = client_a.get(
@@ -55,7 +55,7 @@ def test_a_server_without_a_hub_keeps_no_media_documents_until_it_has_one(tmp_pa
     photo = images.jpeg((600, 400), seed=5)
     sha = images.sha256(photo)
     assert upload(client, Auth(client).headers("artisan"), photo).status_code == 201
-    store = open_store(alone.extensions["hirfa"])
+    store = _store(alone.extensions["hirfa"])
     assert store.row(media_replication.doc_id(sha)) is None
     store.db.close()
 
@@ -84,7 +84,7 @@ def test_a_media_document_without_dimensions_is_logged_and_skipped(tmp_path, cap
     """From the hub, so from any server's bugs: the others arriving with it are written."""
     app = make_app(tmp_path / "b")
     hirfa = app.extensions["hirfa"]
-    store = open_store(hirfa)
+    store = _store(hirfa)
     _, bad = _media_doc(tmp_path, seed=7)
     for key, value in change.items():
         if value is None:
@@ -107,7 +107,7 @@ def test_a_bad_media_document_does_not_stop_the_worker_starting(tmp_path):
     """catch_up runs in make_worker: what it cannot use must not keep replication down."""
     app = make_app(tmp_path / "b", couchdb_url="http://127.0.0.1:9/hirfa")
     hirfa = app.extensions["hirfa"]
-    store = open_store(hirfa)
+    store = _store(hirfa)
     _, bad = _media_doc(tmp_path, seed=9)
     del bad["width"], bad["height"]
     store.put(bad)
@@ -126,7 +126,7 @@ def test_catch_up_lets_another_process_publish_the_same_media_document(tmp_path,
     src = tmp_path / "photo.jpg"
     src.write_bytes(data)
     info = media.ingest(src, images.sha256(data), hirfa.settings.media_dir, 50_000_000)
-    store, other = open_store(hirfa), open_store(hirfa)
+    store, other = _store(hirfa), _store(hirfa)
     real, raced = media_replication.media_doc, []
 
     def other_process_first(one):
@@ -142,3 +142,8 @@ def test_catch_up_lets_another_process_publish_the_same_media_document(tmp_path,
     assert store.winner_body(media_replication.doc_id(info.sha256))["type"] == "media"
     store.db.close()
     other.db.close()
+
+
+def _store(hirfa):
+    """A store on a connection of its own, as replication sees it."""
+    return hirfa.store(hirfa.open_db())

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sync.couch import CouchClient, HubError
-from sync.replicator import Replicator
+from sync.replication.couch import CouchClient, HubError
+from sync.replication.replicator import Replicator
 from tests.link_proxy import LinkProxy
 from tests.test_replicator import (
     local_trees,

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sync import resolution
-from sync.worker import LEASE_HELD, ReplicationWorker, read_status
+from api.workers import make_worker
+from sync.replication.worker import LEASE_HELD, ReplicationWorker, read_status
+from sync.rules import resolution
 from tests.link_proxy import LinkProxy
 from tests.test_replicator import new_store, product
 
@@ -44,8 +45,6 @@ def test_the_cli_beside_a_running_worker_says_who_holds_the_lease(tmp_path, hub)
     from tests.test_replicator_api import make_app
 
     app = make_app(tmp_path, couchdb_url=hub)
-    from api.cli_replication import make_worker
-
     server = make_worker(app.extensions["hirfa"])
     assert server.replicator.rules is resolution.RULES  # orders too: one merge everywhere
     assert server.step() is None

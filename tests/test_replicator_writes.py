@@ -8,20 +8,21 @@ import base64
 
 import pytest
 
-from sync import migrations, revtree
-from sync.access import channels_for
-from sync.couch import CouchClient, HubIncomplete, HubUnreachable
-from sync.database import connect
-from sync.replicator import (
+from api import migrations
+from sync.replication.couch import CouchClient, HubIncomplete, HubUnreachable
+from sync.replication.replicator import (
     LocalSide,
     RemoteSide,
     Replicator,
     WriteNotApplied,
     replicate,
 )
-from sync.store import DocumentStore
-from sync.worker import ReplicationWorker, read_status
-from sync.write_attempts import MAX_WRITE_ATTEMPTS
+from sync.replication.worker import ReplicationWorker, read_status
+from sync.replication.write_attempts import MAX_WRITE_ATTEMPTS
+from sync.rules.access import channels_for
+from sync.store import revtree
+from sync.store.database import connect
+from sync.store.documents import DocumentStore
 from tests.fake_couch import DROP, FakeCouch
 from tests.test_replicator import attachment, new_store, product
 

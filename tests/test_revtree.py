@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.revtree import (
+from sync.store.revtree import (
     InvalidRev,
     Node,
     Tree,

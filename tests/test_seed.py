@@ -7,8 +7,9 @@ from seed.demo_products import LISTINGS, populate_products
 
 def test_demo_listings_cover_every_status_and_both_sides(app, client, auth, db):
     settings = app.extensions["hirfa"].settings
-    assert populate_products(db, settings.media_dir, settings.media_max_pixels) == len(LISTINGS)
-    assert populate_products(db, settings.media_dir, settings.media_max_pixels) == 0  # again
+    store = app.extensions["hirfa"].store(db)
+    assert populate_products(store, settings.media_dir, settings.media_max_pixels) == len(LISTINGS)
+    assert populate_products(store, settings.media_dir, settings.media_max_pixels) == 0  # again
     statuses = {
         row[0]
         for row in db.execute(

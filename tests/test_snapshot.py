@@ -169,7 +169,7 @@ class CountingDict(dict):
 
 
 def test_gzip_stream_is_decodable_up_to_each_flush():
-    from sync.compression import gzip_stream
+    from sync.http.compression import gzip_stream
 
     lines = [json.dumps({"n": i}).encode() + b"\n" for i in range(3000)]
     chunks = list(gzip_stream(iter(lines), 6, flush_bytes=4096))

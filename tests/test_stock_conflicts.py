@@ -12,7 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sync import resolution, revtree
+from sync.rules import resolution
+from sync.store import revtree
 from tests.orders_support import approved_product, move, place, push_branch, rows
 
 DB = "/sync/hirfa"
@@ -112,7 +113,7 @@ def test_the_offline_count_arriving_before_the_accept(app, client, auth):
     assert rows(app, "SELECT order_id, quantity FROM stock_reservations") == [(order["id"], 1)]
 
 
-# Store level: the conflict written directly, resolved by resolve() (sync/resolution.py's
+# Store level: the conflict written directly, resolved by resolve() (sync/rules/resolution.py's
 # rules, which the replication worker is built with too).
 
 

@@ -6,10 +6,16 @@ import base64
 
 import pytest
 
-from sync import migrations
-from sync.database import connect
-from sync.errors import BadRequest, Conflict, MissingStub, NotFound, TooLarge
-from sync.store import ChangeNotifier, DocumentStore
+from sync.store import migrations, schema_steps
+from sync.store.database import connect
+from sync.store.documents import ChangeNotifier, DocumentStore
+from sync.store.errors import (
+    DocumentNotFound,
+    InvalidInput,
+    MissingStub,
+    RevisionConflict,
+    TooLarge,
+)
 
 
 def channels(doc_id, body):
@@ -19,7 +25,7 @@ def channels(doc_id, body):
 @pytest.fixture
 def store(tmp_path):
     db = connect(tmp_path / "store.sqlite3")
-    migrations.migrate(db)
+    migrations.migrate(db, schema_steps.MIGRATIONS)
     yield DocumentStore(db, channels, revs_limit=5, max_attachment_bytes=1000)
     db.close()
 
@@ -33,18 +39,18 @@ def test_put_get_and_stale_revision_is_409(store):
     rev2 = store.put({"_id": "a", "_rev": rev1, "owner": "x", "v": 2})
     assert rev1.startswith("1-") and rev2.startswith("2-")
     assert store.get_doc("a")["v"] == 2
-    with pytest.raises(Conflict):
+    with pytest.raises(RevisionConflict):
         store.put({"_id": "a", "_rev": rev1, "owner": "x", "v": 3})
-    with pytest.raises(Conflict):
+    with pytest.raises(RevisionConflict):
         store.put({"_id": "a", "owner": "x"})  # exists: must send _rev
-    with pytest.raises(Conflict):
+    with pytest.raises(RevisionConflict):
         store.put({"_id": "new", "_rev": "1-abc"})
     assert store.get_doc("a")["v"] == 2  # nothing changed by the refused writes
 
 
 def test_same_edit_gives_the_same_revision(store, tmp_path):
     other_db = connect(tmp_path / "other.sqlite3")
-    migrations.migrate(other_db)
+    migrations.migrate(other_db, schema_steps.MIGRATIONS)
     other = DocumentStore(other_db, channels)
     doc = {"_id": "a", "owner": "x", "title": {"ar": "زربية"}}
     assert store.put(dict(doc)) == other.put(dict(doc))
@@ -53,7 +59,7 @@ def test_same_edit_gives_the_same_revision(store, tmp_path):
 def test_delete_then_recreate_extends_the_tombstone(store):
     rev1 = store.put({"_id": "a", "owner": "x"})
     rev2 = store.put({"_id": "a", "_rev": rev1, "_deleted": True})
-    with pytest.raises(NotFound, match="deleted"):
+    with pytest.raises(DocumentNotFound, match="deleted"):
         store.get_doc("a")
     assert store.get_doc("a", rev=rev2)["_deleted"] is True
     rev3 = store.put({"_id": "a", "owner": "x", "back": True})
@@ -96,7 +102,7 @@ def test_revs_diff(store):
         "a": {"missing": ["3-c"], "possible_ancestors": ["2-b"]},
         "z": {"missing": ["1-q"]},
     }
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidInput):
         store.revs_diff({"a": ["nonsense"]})
 
 
@@ -138,7 +144,7 @@ def test_attachment_errors(store):
                 "_attachments": {"f": {"content_type": "text/plain", "data": b64(b"x" * 1001)}},
             }
         )
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidInput):
         store.put(
             {
                 "_id": "a",
@@ -146,7 +152,7 @@ def test_attachment_errors(store):
                 "_attachments": {"f": {"content_type": "text/plain", "data": "!!not base64"}},
             }
         )
-    with pytest.raises(NotFound):
+    with pytest.raises(DocumentNotFound):
         store.get_doc("a")
 
 
@@ -173,7 +179,7 @@ def test_changes_by_channel_and_removal_notice(store):
     ]
     assert store.removal_stub("a", {"owner:x"})["_removed"] is True
     assert store.removal_stub("b", {"owner:x"}) is None  # never visible: not revealed
-    with pytest.raises(NotFound):
+    with pytest.raises(DocumentNotFound):
         store.get_doc("a", visible={"owner:x"})
 
 
@@ -189,14 +195,14 @@ def test_changes_all_leaves_and_doc_ids(store):
 def test_local_documents_are_per_scope_and_never_in_the_feed(store):
     rev = store.local_put("u1", "checkpoint", {"last_seq": 5})
     assert store.local_get("u1", "checkpoint")["last_seq"] == 5
-    with pytest.raises(NotFound):
+    with pytest.raises(DocumentNotFound):
         store.local_get("u2", "checkpoint")
-    with pytest.raises(Conflict):
+    with pytest.raises(RevisionConflict):
         store.local_put("u1", "checkpoint", {"_rev": "0-99", "last_seq": 6})
     assert store.local_put("u1", "checkpoint", {"_rev": rev, "last_seq": 6}) == "0-2"
     assert store.changes(0)["results"] == []
     store.local_delete("u1", "checkpoint", "0-2")
-    with pytest.raises(NotFound):
+    with pytest.raises(DocumentNotFound):
         store.local_get("u1", "checkpoint")
 
 
@@ -254,7 +260,7 @@ def test_a_failed_transaction_leaves_nothing(store):
     seq = store.update_seq()
 
     def refuse(doc_id, old, new):
-        raise Conflict("no")
+        raise RevisionConflict("no")
 
     results = store.bulk_docs([{"_id": "b", "owner": "x"}], check=refuse)
     assert results[0]["error"] == "conflict"
@@ -262,7 +268,7 @@ def test_a_failed_transaction_leaves_nothing(store):
 
 
 def test_longpolls_are_woken_only_after_the_outermost_commit(store):
-    from sync.database import write_transaction
+    from sync.store.database import write_transaction
 
     notifier = ChangeNotifier()
     store.notifier = notifier
@@ -309,9 +315,9 @@ def test_a_revision_is_read_only_by_who_sees_its_own_channels(store):
     rev2 = store.put({"_id": "a", "_rev": rev1, "owner": "y"})
     y = {"owner:y"}
     assert store.get_doc("a", y)["_rev"] == rev2
-    with pytest.raises(NotFound):
+    with pytest.raises(DocumentNotFound):
         store.get_doc("a", y, rev=rev1)
-    with pytest.raises(NotFound):
+    with pytest.raises(DocumentNotFound):
         store.get_attachment("a", "f", y, rev=rev1)
     assert store.open_revs("a", [rev1], y) == [{"missing": rev1}]
     assert store.get_doc("a", rev=rev1)["owner"] == "x"  # everything, for who sees all

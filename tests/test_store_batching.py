@@ -1,6 +1,6 @@
 """Property: one ``_bulk_docs`` batch leaves the store exactly as the same writes made one
 at a time. The batch keeps its documents' rows in memory and writes them once at the end
-(``sync/writes.py``); this is the test that such bookkeeping changes nothing a client sees:
+(``sync/store/writes.py``); this is the test that such bookkeeping changes nothing a client sees:
 revision trees, winners, channels, removal rows and sequences.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import migrations
-from sync.database import connect
-from sync.store import DocumentStore
+from sync.store import migrations, schema_steps
+from sync.store.database import connect
+from sync.store.documents import DocumentStore
 
 IDS = ("a", "b")
 OWNERS = ("x", "y", None)
@@ -40,7 +40,7 @@ def replicated_doc(draw):
 
 def fresh_store(folder: Path, name: str) -> DocumentStore:
     db = connect(folder / name)
-    migrations.migrate(db)
+    migrations.migrate(db, schema_steps.MIGRATIONS)
     return DocumentStore(db, channels, revs_limit=3)
 
 

@@ -33,10 +33,10 @@ import requests
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from sync import migrations
-from sync.database import connect
-from sync.errors import NotFound
-from sync.store import DocumentStore
+from sync.store import migrations, schema_steps
+from sync.store.database import connect
+from sync.store.documents import DocumentStore
+from sync.store.errors import DocumentNotFound
 
 DOC_IDS = ("doc-a", "doc-b", "doc-c")
 # Three letters: two devices often make the same edit, which is how branches collide.
@@ -247,7 +247,7 @@ def view_store(store: DocumentStore, doc_id: str) -> dict[str, Any]:
     }
     try:
         view["current"] = _conflict_set(store.get_doc(doc_id, conflicts=True))
-    except NotFound:
+    except DocumentNotFound:
         view["current"] = None
     winner = row.get("value", {}).get("rev")
     if winner is not None:
@@ -385,7 +385,7 @@ def run_both(pouchdb_server, batches: list[list[Write]], check) -> None:
         with requests.Session() as session, tempfile.TemporaryDirectory() as tmp:
             db = connect(Path(tmp) / "store.sqlite3")
             try:
-                migrations.migrate(db)
+                migrations.migrate(db, schema_steps.MIGRATIONS)
                 store = DocumentStore(db, lambda doc_id, body: {"all"})
                 apply_store(store, batches)
                 apply_pouch(session, url, batches)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from flask.cli import FlaskGroup
 
+from api import migrations
 from api.config import ConfigError, Settings, load_settings
-from sync import migrations
-from sync.database import connect
+from sync.store.database import connect
 
 
 def test_migrations_are_idempotent(tmp_path):
@@ -60,9 +61,12 @@ def test_settings_from_environment():
 
 
 def test_cli_commands_have_help(app):
+    # As `flask --app api` sees them: the app's commands and the seed plugin's
+    # (entry points in setup.cfg).
+    group = FlaskGroup(create_app=lambda: app)
     runner = app.test_cli_runner()
     for name in ("init-db", "seed", "create-user", "demo-accounts", "serve"):
-        result = runner.invoke(args=[name, "--help"])
+        result = runner.invoke(group, [name, "--help"])
         assert result.exit_code == 0 and len(result.output) > 40, name
 
 
@@ -101,12 +105,12 @@ def test_cli_create_user(app):
 
 def test_writers_of_one_store_take_turns(tmp_path):
     """Two connections' writers take turns through the process's writer queue
-    (sync/database.py, _writers_of): the second waits for the first commit, is not
+    (sync/store/database.py, _writers_of): the second waits for the first commit, is not
     refused as busy, and sees what the first wrote. (What the queue gains, the tail
     latency, is measured in bench/compact_ingest.py, not here.)"""
     import threading
 
-    from sync.database import connect, write_transaction
+    from sync.store.database import connect, write_transaction
 
     first, second = connect(tmp_path / "s.sqlite3"), connect(tmp_path / "s.sqlite3")
     first.execute("CREATE TABLE t (v INTEGER)")

@@ -314,7 +314,7 @@ def test_listed_by_is_the_writer_and_never_changes(client, auth):
 
 def test_sync_imports_nothing_from_api_but_its_http_endpoints():
     """sync/ is the store and its protocols; only the HTTP layer authenticates with the
-    app's tokens (sync/couch_http.py)."""
+    app's tokens (sync/http/couch_request.py)."""
     import re
     from pathlib import Path
 

@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from sync.attachments import digest_of
+from sync.store.attachments import digest_of
 
 DB = "/sync/hirfa"
 PRIVATE = b"khadija's private photo"

@@ -1,11 +1,17 @@
-"""One flask-restx Namespace per module; importing this package registers them all."""
+"""The REST API: one flask-restx Namespace per module, added to the Api by ``init_app``."""
 
-from . import (  # noqa: F401
+from __future__ import annotations
+
+from flask import Flask
+
+from .. import rest
+from . import (
     auth,
     catalog,
     compact_sync,
     cooperatives,
     devices,
+    media,
     orders,
     photos,
     products,
@@ -15,3 +21,29 @@ from . import (  # noqa: F401
     uploads,
     users,
 )
+
+# In this order in the Swagger UI and openapi.yaml.
+NAMESPACES = [
+    auth.ns,
+    auth.me_ns,
+    catalog.ns,
+    catalog.profiles_ns,
+    compact_sync.ns,
+    cooperatives.ns,
+    devices.ns,
+    orders.ns,
+    photos.ns,
+    products.ns,
+    reference.ns,
+    replication.ns,
+    reviews.ns,
+    uploads.ns,
+    users.ns,
+]
+
+
+def init_app(app: Flask) -> None:
+    rest.add_namespaces(NAMESPACES)
+    app.register_blueprint(rest.blueprint)
+    # Photo derivatives at /media, outside the REST prefix: immutable, cached by URL.
+    app.register_blueprint(media.blueprint)

@@ -7,7 +7,7 @@ from flask_restx import Resource
 from werkzeug.http import unquote_etag
 
 from schemas.reviews import ArtisanProfileSchema, CatalogPageSchema, CatalogProductSchema
-from seed.taxonomy import CATEGORY_CODES, REGION_CODES
+from schemas.taxonomy import CATEGORY_CODES, REGION_CODES
 
 from ..errors import BadRequest
 from ..rest import dump, model, namespace

@@ -1,7 +1,7 @@
 """The compact sync protocol in the REST API's docs (and its REST-shaped twin).
 
 The protocol lives at ``POST /sync/<db>/_sync`` beside the CouchDB endpoints
-(sync/batch_http.py). Swagger 2.0 has one ``basePath`` (``/api/v1``), so a path outside
+(sync/http/compact.py). Swagger 2.0 has one ``basePath`` (``/api/v1``), so a path outside
 it cannot be described in openapi.yaml; this resource serves the same protocol, through
 the same code, at ``/api/v1/sync/<db>/_sync`` so that it is described and tested with
 the rest of the API. The two differ only in their error shape.
@@ -12,9 +12,11 @@ from __future__ import annotations
 from flask_restx import Resource
 
 from schemas.compact_sync import SyncRequestSchema, SyncResponseSchema
-from sync import batch_http, compression
-from sync.access import user_channels
-from sync.couch_http import SyncContext, json_response
+from sync.http import compact as batch_http
+from sync.http import compression
+from sync.http.couch_json import json_response
+from sync.http.couch_request import SyncContext
+from sync.rules.access import user_channels
 
 from ..errors import NotFound
 from ..rest import model, namespace

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from ..state import hirfa
 
-from ..app import Hirfa
-
-
-def hirfa() -> Hirfa:
-    return current_app.extensions["hirfa"]
+__all__ = ["hirfa"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_restx import Resource
 
 from schemas.accounts import ReferenceEntrySchema
-from seed.taxonomy import CATEGORIES, REGIONS
+from schemas.taxonomy import CATEGORIES, REGIONS
 
 from ..rest import dump, model, namespace
 

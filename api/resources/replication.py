@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask_restx import Resource
 
 from schemas.replication import ReplicationConflictSchema, ReplicationStatusSchema
-from sync.resolution import open_conflicts
-from sync.worker import read_status
+from sync.replication.worker import read_status
+from sync.rules.resolution import open_conflicts
 
-from ..cli_replication import local_types, open_store
 from ..rest import dump, model, namespace
 from ..security import current_user, login_required
+from ..workers import local_types
 from .context import hirfa
 
 ns = namespace("replication", "Reconciliation with the CouchDB replica (the hub).")
@@ -39,13 +39,13 @@ class ReplicationStatus(Resource):
         """Replication status"""
         app = hirfa()
         settings = app.settings
-        worker = getattr(app, "replication_worker", None)
+        worker = app.replication_worker
         if not settings.couchdb_url:
             return dump(
                 ReplicationStatusSchema,
                 {"configured": False, "remote": None, "state": "off", "running": False},
             )
-        status = read_status(open_store(app, app.db()), settings.couchdb_url, local_types(settings))
+        status = read_status(app.store(), settings.couchdb_url, local_types(settings))
         status.update(configured=True, running=bool(worker and worker.running))
         return dump(ReplicationStatusSchema, status)
 

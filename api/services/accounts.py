@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.database import fetch_all, write_transaction
+from sync.store.database import fetch_all, write_transaction
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from . import catalog_version, throttle

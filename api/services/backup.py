@@ -29,9 +29,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync import migrations
-from sync.database import server_uuid
+from sync.store.database import server_uuid
 
+from .. import migrations
 from . import media, uploads
 
 FORMAT = 1

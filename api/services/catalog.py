@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.database import write_transaction
+from sync.store.database import write_transaction
 
 from ..errors import NotFound
 from . import catalog_cursor, catalog_version, photo_docs

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.database import fetch_all, write_transaction
+from sync.store.database import fetch_all, write_transaction
 
 from ..errors import NotFound
 from .accounts import User

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.database import write_transaction
+from sync.store.database import write_transaction
 
 from ..errors import AppError
 

@@ -27,8 +27,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sync.errors import Conflict, StoreError
-from sync.store import DocumentStore
+from sync.store.documents import DocumentStore
+from sync.store.errors import RevisionConflict, StoreError
 
 from . import media
 
@@ -130,7 +130,7 @@ def catch_up(store: DocumentStore, media_dir: str | Path) -> tuple[int, int]:
         if info is not None and store.row(doc_id(sha256)) is None:
             try:
                 published += publish(store, info)
-            except Conflict:
+            except RevisionConflict:
                 pass  # another process (the replicate CLI beside the server) wrote it first
     ids = [
         row[0]

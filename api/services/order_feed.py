@@ -2,7 +2,7 @@
 the hub's replication): concurrent moves merged, stock reserved or given back, the
 other party notified. And what follows a change to a product: concurrent revisions (an
 edit her phone made offline, beside the server's reservation) settled by the product
-rule (sync/resolution.py: the latest edit, the stock count merged three-way), written
+rule (sync/rules/resolution.py: the latest edit, the stock count merged three-way), written
 as an ordinary revision that syncs back to her phone.
 
 Products are followed here, on the same checkpoint, rather than by a follower of their
@@ -26,10 +26,12 @@ from typing import Any
 
 import sqlite_utils
 
-from sync import order_rules, resolution, revtree
-from sync.database import write_transaction
-from sync.resolution import Unresolvable
-from sync.store import DocumentStore
+from sync.rules import orders as order_rules
+from sync.rules import resolution
+from sync.rules.resolution import Unresolvable
+from sync.store import revtree
+from sync.store.database import write_transaction
+from sync.store.documents import DocumentStore
 
 from . import order_states, outbox, stock
 

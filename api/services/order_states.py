@@ -1,14 +1,14 @@
 """The orders service's side of the state machine: which moves a user may make now, the
 step a move adds, and what holds stock. The rules themselves (the transitions, who may
 move, the check of every write and the merge of concurrent moves) are pure and live in
-sync/order_rules.py, where sync/access.py and the replicator use them too.
+sync/rules/orders.py, where sync/rules/access.py and the replicator use them too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sync.order_rules import TRANSITIONS, Party, sides_of
+from sync.rules.orders import TRANSITIONS, Party, sides_of
 
 # Once accepted, the piece is promised: its stock stays reserved in these states.
 HOLDS_STOCK = frozenset({"accepted", "in_production", "ready", "shipped", "delivered"})

@@ -3,7 +3,7 @@ through the state machine by the buyer and the seller, over REST or offline by s
 
 An order is a document in the store, in the channels of the buyer, the artisan and her
 cooperative, so the artisan has it on her phone with no signal. Its fields are fixed at
-placement; only ``status``/``history`` move (sync/order_rules.py).
+placement; only ``status``/``history`` move (sync/rules/orders.py).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sync import order_rules, revtree
-from sync.access import make_check, user_channels
-from sync.database import write_transaction
-from sync.errors import Conflict as StoreConflict
-from sync.errors import NotFound as StoreNotFound
-from sync.store import DocumentStore
+from sync.rules import orders as order_rules
+from sync.rules.access import make_check, user_channels
+from sync.store import revtree
+from sync.store.database import write_transaction
+from sync.store.documents import DocumentStore
+from sync.store.errors import DocumentNotFound, RevisionConflict
 
 from ..errors import AppError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from . import order_feed, order_states, stock
@@ -107,7 +107,7 @@ def create(store: DocumentStore, user: User, data: dict[str, Any]) -> dict[str, 
     }
     with write_transaction(store.db):
         # Written by the server after its own checks: a client cannot create an order
-        # through /sync (sync/access.py), since it would price it itself.
+        # through /sync (sync/rules/access.py), since it would price it itself.
         store.put(doc, check=None)
         order_feed.notify(store.db, doc)
     return get(store, user, order_id)
@@ -116,7 +116,7 @@ def create(store: DocumentStore, user: User, data: dict[str, Any]) -> dict[str, 
 def get(store: DocumentStore, user: User, order_id: str) -> dict[str, Any]:
     try:
         doc = store.get_doc(order_id, visible=user_channels(user))
-    except StoreNotFound as exc:
+    except DocumentNotFound as exc:
         raise NotFound("No such order.", details={"id": order_id}) from exc
     if doc.get("type") != "order":
         raise NotFound("No such order.", details={"id": order_id})
@@ -157,7 +157,7 @@ def move(
                 stock.reserve(store, {**body, "_id": order_id}, strict=True)
             try:
                 store.put({**body, "_id": order_id, "_rev": current["_rev"]}, check=check)
-            except StoreConflict as exc:  # moved between our read and our write
+            except RevisionConflict as exc:  # moved between our read and our write
                 raise PreconditionFailed(
                     details={"current": render(user, get(store, user, order_id))}
                 ) from exc

@@ -18,7 +18,8 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.database import fetch_all, write_transaction
+from sync.backoff import equal_jitter
+from sync.store.database import fetch_all, write_transaction
 
 from .push.messages import KINDS
 
@@ -222,10 +223,9 @@ def record(
             elif item.attempts + 1 >= max_attempts:
                 state, gave_up = "failed", True
             else:
-                delay = min(backoff_seconds * 2**item.attempts, backoff_max_seconds)
                 # Jitter spreads the rows one FCM outage failed together, so they do not
-                # all come back in the same second ("equal jitter": half fixed, half random).
-                delay = rng.uniform(delay / 2, delay)
+                # all come back in the same second.
+                delay = equal_jitter(item.attempts, backoff_seconds, backoff_max_seconds, rng)
                 # Retry-After is honoured up to our own maximum: a server asking for a day
                 # would otherwise outlive a notification's use.
                 waits = [min(o.retry_after, backoff_max_seconds) for o in retry if o.retry_after]

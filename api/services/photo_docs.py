@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.access import make_check, user_channels
-from sync.errors import NotFound as StoreNotFound
-from sync.store import DocumentStore
+from sync.rules.access import make_check, user_channels
+from sync.store.documents import DocumentStore
+from sync.store.errors import DocumentNotFound
 
 from ..errors import Conflict
 from . import media, media_replication
@@ -75,7 +75,7 @@ def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
 
     try:
         doc = store.get_doc(doc_id, visible=user_channels(user))
-    except StoreNotFound as exc:
+    except DocumentNotFound as exc:
         raise NotFound("No such photo.", details={"id": doc_id}) from exc
     if doc.get("type") != "photo":
         raise NotFound("No such photo.", details={"id": doc_id})
@@ -90,7 +90,7 @@ def reference(store: DocumentStore, photo_id: str, owner: str | None) -> dict[st
     """
     try:
         doc = store.get_doc(photo_id)
-    except StoreNotFound:
+    except DocumentNotFound:
         doc = {}
     if doc.get("type") != "photo" or doc.get("owner") != owner:
         return {"id": photo_id, "status": "pending", "thumb_url": None, "display_url": None}

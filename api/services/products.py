@@ -7,10 +7,9 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.access import content_changed, make_check, user_channels
-from sync.errors import Conflict as StoreConflict
-from sync.errors import NotFound as StoreNotFound
-from sync.store import DocumentStore
+from sync.rules.access import content_changed, make_check, user_channels
+from sync.store.documents import DocumentStore
+from sync.store.errors import DocumentNotFound, RevisionConflict
 
 from ..errors import (
     BadRequest,
@@ -74,7 +73,7 @@ def create(store: DocumentStore, user: User, data: dict[str, Any]) -> dict[str, 
 def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
     try:
         doc = store.get_doc(doc_id, visible=user_channels(user))
-    except StoreNotFound as exc:
+    except DocumentNotFound as exc:
         raise NotFound("No such product.", details={"id": doc_id}) from exc
     if doc.get("type") != "product":
         raise NotFound("No such product.", details={"id": doc_id})
@@ -107,7 +106,7 @@ def update(
             {**body, "_id": doc_id, "_rev": rev},
             check=make_check(user, lambda a: artisan_cooperative(store.db, a)),
         )
-    except StoreConflict as exc:  # changed between our read and our write
+    except RevisionConflict as exc:  # changed between our read and our write
         raise PreconditionFailed(
             details={"current": render(None, get(store, user, doc_id))}
         ) from exc

@@ -9,11 +9,10 @@ import json
 from typing import Any
 
 from schemas.documents import REASON_CODES
-from sync.access import make_check
-from sync.database import write_transaction
-from sync.errors import NotFound as StoreNotFound
-from sync.errors import StoreError
-from sync.store import DocumentStore
+from sync.rules.access import make_check
+from sync.store.database import write_transaction
+from sync.store.documents import DocumentStore
+from sync.store.errors import DocumentNotFound, StoreError
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .accounts import User
@@ -35,7 +34,8 @@ class ProductChanged(Conflict):
 # the winner's seq moves with every edit. ``_follow`` reads the changes feed from a
 # checkpoint, like the catalogue index: a product seen submitted gets the seq it was first
 # seen at and keeps it through edits while submitted; seen in any other state, it is
-# forgotten, so the next submission queues at the back (tables: sync/schema_steps.py, review_queue).
+# forgotten, so the next submission queues at the back (tables: api/schema_steps.py,
+# review_queue).
 
 
 def _follow(db) -> None:
@@ -116,13 +116,13 @@ def queue(store: DocumentStore, user: User, filters: dict[str, Any]) -> dict[str
 def get_review(store: DocumentStore, user: User, product_id: str) -> dict[str, Any]:
     try:
         product = store.get_doc(product_id)
-    except StoreNotFound as exc:
+    except DocumentNotFound as exc:
         raise NotFound("No such product.", details={"id": product_id}) from exc
     if not (user.role == "artisan" and product.get("owner") == user.id):
         _coordinated(user, product.get("cooperative"))
     try:
         return store.get_doc(review_id(product_id))
-    except StoreNotFound as exc:
+    except DocumentNotFound as exc:
         raise NotFound("This product has not been reviewed yet.") from exc
 
 
@@ -158,7 +158,7 @@ def decide(
     with write_transaction(store.db):
         try:
             product = store.get_doc(product_id)
-        except StoreNotFound as exc:
+        except DocumentNotFound as exc:
             raise NotFound("No such product.", details={"id": product_id}) from exc
         if product.get("type") != "product":
             raise NotFound("No such product.", details={"id": product_id})
@@ -196,7 +196,7 @@ def _write_review(store: DocumentStore, user: User, product: dict, entry: dict) 
         review = store.get_doc(rid)
         if review.get("type") != "review" or review.get("product_id") != product["_id"]:
             raise Conflict("Another document holds this product's review id.", details={"id": rid})
-    except StoreNotFound:
+    except DocumentNotFound:
         review = {
             "_id": rid,
             "type": "review",

@@ -7,11 +7,12 @@ from typing import Any
 
 import sqlite_utils
 
+from schemas.phones import InvalidPhone, normalise_phone
+
 from ..config import Settings
 from ..errors import AccountDisabled, InvalidCredentials, NotConfigured, Unauthorized
 from . import accounts, throttle, tokens
 from .credentials import SecretHasher
-from .phones import InvalidPhone, normalise_phone
 
 
 def sign_in(

@@ -7,7 +7,7 @@ and a reservation is given back once when a concurrent cancellation wins.
 
 The server and the artisan both write that count: an edit her phone made offline on
 the revision before a reservation conflicts with it. The product rule
-(sync/resolution.py ``product_edit``, applied by the order feed to what phones push and
+(sync/rules/resolution.py ``product_edit``, applied by the order feed to what phones push and
 by the replicator to what the hub brings) merges ``stock.quantity`` three-way, against
 the revision both came from: her change and the reservation both count (5, reserved to
 4, counted 7 on her phone, becomes 6). README "Orders" says so.
@@ -18,8 +18,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sync.database import write_transaction
-from sync.store import DocumentStore
+from sync.store.database import write_transaction
+from sync.store.documents import DocumentStore
 
 from ..errors import AppError
 from .products import now_iso

@@ -16,7 +16,7 @@ import time
 
 import sqlite_utils
 
-from sync.database import write_transaction
+from sync.store.database import write_transaction
 
 from ..config import Settings
 from ..errors import TooManyRequests

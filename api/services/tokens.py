@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import jwt
 import sqlite_utils
 
-from sync.database import fetch_all, write_transaction
+from sync.store.database import fetch_all, write_transaction
 
 from ..config import Settings
 from ..errors import InvalidRefreshToken, InvalidToken, TokenExpired

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import sqlite_utils
 
-from sync.database import fetch_all, write_transaction
+from sync.store.database import fetch_all, write_transaction
 
 from ..errors import NotFound, PayloadTooLarge
 from .media import MediaRejected

@@ -1,32 +1,21 @@
 """Server-rendered pages: the public catalogue and product pages, the coordinator review.
 
-Plain HTML with Jinja, no script: a shared WhatsApp link must show something useful on
-a low-end phone over EDGE, so every page stays under 50 KB before its images.
+Plain HTML with Jinja, no script (api/web/rendering.py). ``init_app`` mounts them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from pathlib import Path
-from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from flask import Flask
 
-from . import i18n
-
-blueprint = Blueprint("web", __name__, template_folder="templates")
-
-CSS_PATH = Path(__file__).parent / "static" / "hirfa.css"
-CSS = CSS_PATH.read_text(encoding="utf-8")
-CSS_VERSION = hashlib.sha256(CSS.encode()).hexdigest()[:12]
-IMMUTABLE = "public, max-age=31536000, immutable"
+from ..state import of
+from . import pages, rendering, review_pages
 
 
-def register_web(app: Flask) -> None:
-    from . import pages, review_pages  # noqa: F401  (their routes attach to the blueprint)
-
-    settings = app.extensions["hirfa"].settings
+def init_app(app: Flask) -> None:
+    settings = of(app).settings
     if not app.secret_key:
         # Derived, not shared: the Flask session cookie (CSRF token, one-shot messages)
         # must not be signed with the very key that signs the JWTs.
@@ -36,84 +25,12 @@ def register_web(app: Flask) -> None:
     app.config["SESSION_COOKIE_NAME"] = "hirfa_session"
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.register_blueprint(blueprint)
-
-
-@blueprint.before_request
-def _language() -> None:
-    g.lang, g.remember_lang = i18n.choose(request)
-
-
-@blueprint.after_request
-def _remember_language(response: Response) -> Response:
-    if g.get("remember_lang"):
-        response.set_cookie(i18n.COOKIE, g.lang, max_age=365 * 86400, samesite="Lax", httponly=True)
-    if request.endpoint == "web.stylesheet":
-        return response
-    # The same URL renders in three languages: caches must key on what chose it.
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
-    return response
-
-
-@blueprint.app_template_global()
-def t(key: str, **values) -> str:
-    return i18n.text(g.lang, key, **values)
-
-
-@blueprint.app_template_global()
-def lang_url(code: str) -> str:
-    """This page in another language, keeping its other query parameters."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    return request.path + "?" + urlencode([*args, ("lang", code)])
-
-
-def render(template: str, status: int = 200, **context) -> Response:
-    lang = g.lang
-    html = render_template(
-        template,
-        lang=lang,
-        dir="rtl" if lang in i18n.RTL else "ltr",
-        langs=i18n.LANG_NAMES,
-        css=CSS,
-        pick=lambda localised: i18n.pick(localised, lang),
-        price=lambda centimes, signed=False: i18n.price(centimes, lang, signed),
-        category=lambda code: i18n.category(code, lang),
-        region=lambda code: i18n.region(code, lang),
-        **context,
-    )
-    return Response(html, status=status, mimetype="text/html")
-
-
-def error_page(
-    status: int, title_key: str, text_key: str | None = None, back: str = "/catalog"
-) -> Response:
-    back_key = "review" if back.startswith("/review") else "back"
-    return render(
-        "error.html",
-        status=status,
-        title_key=title_key,
-        text_key=text_key,
-        back=back,
-        back_key=back_key,
-    )
-
-
-@blueprint.get("/static/web/hirfa.css")
-def stylesheet() -> Response:
-    """The same CSS the pages inline, for clients that prefer a cached file."""
-    response = Response(CSS, mimetype="text/css")
-    if request.args.get("v") == CSS_VERSION:
-        response.headers["Cache-Control"] = IMMUTABLE
-    else:
-        response.headers["Cache-Control"] = "public, max-age=3600"
-    response.set_etag(CSS_VERSION)
-    return response.make_conditional(request)
-
-
-def css_url() -> str:
-    return f"/static/web/hirfa.css?v={CSS_VERSION}"
-
-
-def hirfa():
-    return current_app.extensions["hirfa"]
+    app.add_template_global(rendering.t, "t")
+    app.add_template_global(rendering.lang_url, "lang_url")
+    # Each app gets its own parent blueprint: the page blueprints nest in it, so its
+    # hooks (language, Vary) and the review's token cookies apply to every page.
+    web = rendering.web_blueprint()
+    web.register_blueprint(pages.blueprint)
+    web.register_blueprint(review_pages.blueprint)
+    web.after_request(review_pages.token_cookies)
+    app.register_blueprint(web)

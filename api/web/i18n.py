@@ -12,7 +12,7 @@ from typing import Any
 from flask import Request
 
 from schemas.documents import REASON_CODES
-from seed.taxonomy import CATEGORIES, REGIONS
+from schemas.taxonomy import CATEGORIES, REGIONS
 
 LANGS = ("ar", "fr", "en")
 DEFAULT = "ar"

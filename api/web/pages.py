@@ -11,11 +11,14 @@ from urllib.parse import urlencode
 from flask import Response, g, redirect, request
 from werkzeug.http import unquote_etag
 
-from seed.taxonomy import CATEGORY_CODES
+from schemas.taxonomy import CATEGORY_CODES
 
 from ..errors import BadRequest, NotFound
 from ..services import accounts, catalog
-from . import blueprint, error_page, hirfa, i18n, render
+from . import i18n
+from .rendering import error_page, hirfa, page_blueprint, render
+
+blueprint = page_blueprint("pages")
 
 PAGE_SIZE = 24
 DESCRIPTION_MAX = 200  # what link previews show before they cut anyway

@@ -17,11 +17,15 @@ from urllib.parse import urlencode
 
 from flask import Response, g, redirect, request, session
 
+from schemas.phones import InvalidPhone, normalise_phone
+
 from ..errors import AppError, BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
 from ..services import accounts, photo_docs, reviews, sessions, tokens
 from ..services.accounts import User
-from ..services.phones import InvalidPhone, normalise_phone
-from . import blueprint, error_page, hirfa, i18n, render
+from . import i18n
+from .rendering import error_page, hirfa, page_blueprint, render
+
+blueprint = page_blueprint("review")
 
 ACCESS, REFRESH = "hirfa_access", "hirfa_refresh"
 COOKIE_PATH = "/review"
@@ -73,8 +77,7 @@ def signed_in() -> User | None:
     return user
 
 
-@blueprint.after_request
-def _token_cookies(response: Response) -> Response:
+def token_cookies(response: Response) -> Response:
     if not request.path.startswith(COOKIE_PATH):
         return response
     response.headers["Cache-Control"] = "no-store"  # personal, and changes with every decision

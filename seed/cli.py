@@ -1,0 +1,47 @@
+"""`flask --app api seed` and `demo-accounts`: a Flask CLI plugin (entry point
+``flask.commands`` in setup.cfg), because the app below does not import its demo data.
+`serve` prints the demo accounts through this plugin when it is installed."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from api.state import hirfa
+
+from . import demo_sign_ins, populate
+from .demo_products import populate_products
+
+
+@click.command("seed")
+@click.option(
+    "--products/--no-products",
+    default=True,
+    show_default=True,
+    help="Also create demo listings with photos in every status.",
+)
+@with_appcontext
+def seed_command(products: bool) -> None:
+    """Load the demo cooperatives, accounts and listings (existing ones are kept)."""
+    state = hirfa()
+    settings = state.settings
+    db = state.open_db()
+    try:
+        created = populate(db, state.hasher)
+        if products:
+            created["products"] = populate_products(
+                state.store(db), settings.media_dir, settings.media_max_pixels
+            )
+    finally:
+        db.close()
+    click.echo(f"seeded: {created}")
+
+
+@click.command("demo-accounts")
+@with_appcontext
+def demo_accounts() -> None:
+    """Print the demo sign-in details."""
+    click.echo("Demo accounts (POST /api/v1/auth/login with phone + pin/password):")
+    for role, name, phone, secret in demo_sign_ins():
+        kind = "pin" if role == "artisan" else "password"
+        click.echo(f"  {role:<12} {phone:<15} {kind + ' ' + secret:<26} {name}")

@@ -1,0 +1,216 @@
+"""Who sees and who may write which document: channels and ``validate`` per type.
+
+As in Couchbase Sync Gateway, a pure function maps each document to its channels and
+another maps each user to the channels they read. ``validate(user, old, new)`` is
+CouchDB's ``validate_doc_update`` in Python: it raises WriteForbidden with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from marshmallow import ValidationError
+
+from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
+from sync.rules.orders import check_write as check_order_write
+from sync.store.errors import WriteForbidden
+
+PUBLIC = "public"
+REVIEW_PREFIX = "review:"
+# The fields channels_for reads: whoever holds them decides who sees the document.
+ROUTING_FIELDS = frozenset({"type", "owner", "cooperative", "artisan", "buyer", "status"})
+# What an approved listing may change and stay approved: keeping stock is not content.
+_UNREVIEWED_OK = frozenset({*STOCK_FIELDS, "status", "updated_at"})
+BACK_TO_REVIEW = "editing an approved listing sends it back for review: set status to submitted"
+
+# Built once: constructing a marshmallow schema costs more than validating with it.
+_SCHEMAS = {kind: schema_cls() for kind, schema_cls in DOCUMENT_SCHEMAS.items()}
+
+
+class Reader(Protocol):
+    id: str
+    role: str
+    cooperative_ids: tuple[str, ...]
+
+
+# artisan id -> her cooperative id (None if no such artisan)
+Directory = Callable[[str], str | None]
+
+
+def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
+    """The channels of a document's winning revision (none for a deletion's body)."""
+    if not body:
+        return set()
+    kind = body.get("type")
+    channels: set[str] = set()
+    artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
+    if isinstance(artisan, str) and artisan:
+        channels.add(f"artisan:{artisan}")
+    coop = body.get("cooperative")
+    if isinstance(coop, str) and coop:
+        channels.add(f"coop:{coop}")
+    if kind == "order" and isinstance(body.get("buyer"), str):
+        channels.add(f"buyer:{body['buyer']}")
+    if kind == "product" and body.get("status") == "approved":
+        channels.add(PUBLIC)
+    return channels
+
+
+def user_channels(user: Reader) -> set[str] | None:
+    """The channels a user reads; None means every document (admins)."""
+    if user.role == "admin":
+        return None
+    if user.role == "artisan":
+        return {f"artisan:{user.id}"}
+    if user.role == "coordinator":
+        return {f"coop:{c}" for c in user.cooperative_ids}
+    if user.role == "buyer":
+        return {f"buyer:{user.id}"}
+    return set()
+
+
+def _immutable(old: dict | None, new: dict, *names: str) -> None:
+    if old is None:
+        return
+    for name in names:
+        if old.get(name) != new.get(name):
+            raise WriteForbidden(f"{name} cannot be changed once set")
+
+
+def content_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether ``new`` changes a product's reviewed content (anything but its stock)."""
+    names = {k for k in (*old, *new) if not k.startswith("_")} - _UNREVIEWED_OK
+    return any(old.get(name) != new.get(name) for name in names)
+
+
+def _may_author(user: Reader, body: dict, directory: Directory) -> None:
+    """Artisan-owned types: the artisan herself, or a coordinator of her cooperative."""
+    owner, coop = body.get("owner"), body.get("cooperative")
+    if user.role == "artisan":
+        if owner != user.id:
+            raise WriteForbidden("owner must be your own user id")
+        if coop not in user.cooperative_ids:
+            raise WriteForbidden("cooperative must be your own cooperative")
+        return
+    if user.role == "coordinator":
+        if coop not in user.cooperative_ids:
+            raise WriteForbidden("you can only write documents of your own cooperatives")
+        if directory(owner) != coop:
+            raise WriteForbidden("owner must be an artisan of this cooperative")
+        return
+    raise WriteForbidden(f"a {user.role} cannot write this document")
+
+
+def validate(
+    user: Reader, old: dict[str, Any] | None, new: dict[str, Any], directory: Directory
+) -> None:
+    """Raise WriteForbidden unless ``user`` may turn ``old`` (None: new doc) into ``new``."""
+    if user.role == "admin":
+        if not new.get("_deleted"):
+            _check_schema(new)
+        return
+    if new.get("_deleted"):
+        fields = {k for k in new if not k.startswith("_")}
+        if old is None:
+            # A bare tombstone of a document we never had reaches no one. One with fields
+            # would be routed by them (channels come from the body): check it as a write.
+            if fields:
+                _check_writer(user, None, new, directory)
+            return
+        if old.get("type") == "order":
+            raise WriteForbidden("an order is kept: cancel or decline it instead")
+        _check_writer(user, old, old, directory)
+        # A tombstone keeps the document's routing: it may not move it to other channels.
+        for name in ROUTING_FIELDS & fields:
+            if new[name] != old.get(name):
+                raise WriteForbidden(f"{name} cannot be changed once set")
+        return
+    _check_schema(new)
+    if old is not None:
+        _immutable(old, new, "type")
+        _check_writer(user, old, old, directory)  # must also have been allowed on the old
+    _check_writer(user, old, new, directory)
+
+
+def _check_schema(body: dict[str, Any]) -> None:
+    schema = _SCHEMAS.get(body.get("type"))  # type: ignore[arg-type]
+    if schema is None:
+        known = ", ".join(sorted(DOCUMENT_SCHEMAS))
+        raise WriteForbidden(f"unknown document type {body.get('type')!r}; expected one of {known}")
+    payload = {k: v for k, v in body.items() if not k.startswith("_")}
+    try:
+        schema.load(payload)
+    except ValidationError as exc:
+        raise WriteForbidden(f"invalid {body['type']}: {exc.messages}") from exc
+
+
+def _check_writer(user: Reader, old: dict | None, new: dict, directory: Directory) -> None:
+    kind = new.get("type")
+    if kind in ("product", "photo", "material_movement"):
+        _immutable(old, new, "owner", "cooperative", "created_at")
+        _may_author(user, new, directory)
+        if kind == "product":
+            _check_product(user, old, new)
+        if kind == "photo":
+            _immutable(old, new, "sha256")
+            unchanged = old is not None and old.get("status") == new.get("status")
+            if not unchanged and new.get("status") != "pending":
+                raise WriteForbidden(
+                    "a photo becomes ready when the server has processed its bytes"
+                )
+        return
+    if kind == "review":
+        _immutable(old, new, "product_id", "artisan", "cooperative")
+        if user.role != "coordinator" or new.get("cooperative") not in user.cooperative_ids:
+            raise WriteForbidden(
+                "only a coordinator of the product's cooperative writes its review"
+            )
+        if directory(new.get("artisan")) != new.get("cooperative"):
+            raise WriteForbidden("artisan must be an artisan of this cooperative")
+        return
+    if kind == "order":
+        # The state machine, the same for REST and for moves a phone made offline.
+        check_order_write(user, old, new)
+        return
+    raise WriteForbidden(f"unknown document type {kind!r}")
+
+
+def _check_product(user: Reader, old: dict | None, new: dict) -> None:
+    status = new.get("status")
+    unchanged = old is not None and old.get("status") == status
+    if not unchanged and status not in AUTHOR_STATUSES:
+        raise WriteForbidden(
+            f"status {status!r} is set by the cooperative's review, not by the listing"
+        )
+    # The server cannot rewrite a phone's revision, so it refuses it: the phone resends it
+    # as submitted, and the listing leaves the catalogue until a coordinator approves it.
+    if old is not None and status == "approved" and content_changed(old, new):
+        raise WriteForbidden(BACK_TO_REVIEW)
+    # Who listed it is the writer's own id (a coordinator listing for an artisan: hers),
+    # as products.create sets it over REST; then it stays.
+    if old is None:
+        if new.get("listed_by") not in (None, user.id):
+            raise WriteForbidden("listed_by must be your own user id")
+    else:
+        _immutable(old, new, "listed_by")
+
+
+def make_check(user: Reader, directory: Directory, *, reviews: bool = False):
+    """The store's ``check`` callback for this user's writes. Review documents are only
+    written by the review workflow (``reviews=True``, api/services/reviews.decide): a
+    client writing one could invent a decision or a history the product never had."""
+
+    def check(doc_id: str, old: dict | None, new: dict) -> None:
+        kind = new.get("type") or (old or {}).get("type")
+        # review:<product> is where the review workflow writes; nothing else may sit there.
+        if doc_id.startswith(REVIEW_PREFIX) and kind not in ("review", None):
+            raise WriteForbidden(f"ids starting with {REVIEW_PREFIX!r} are for reviews")
+        is_review = "review" in (new.get("type"), (old or {}).get("type"))
+        if is_review and not reviews and user.role != "admin":
+            raise WriteForbidden(
+                "reviews are written by deciding: POST /api/v1/reviews/{product_id}"
+            )
+        validate(user, old, new, directory)
+
+    return check

@@ -1,0 +1,196 @@
+"""The document store: JSON documents with CouchDB revision semantics on SQLite.
+
+Tables (migration 2): ``docs`` (one row per document: revision tree, winner, latest
+sequence, channels), ``revs`` (bodies of revisions; non-leaf bodies go at compaction),
+``doc_channels`` (the channel index behind every changes feed), ``attachments``
+(bytes once per digest), ``local_docs`` (checkpoints; never in a feed), and
+``store_meta`` (the update sequence, which only grows).
+
+Every write call (one document, or a whole ``_bulk_docs`` batch) is one ``BEGIN
+IMMEDIATE`` transaction (sync/store/writes.py); with ``synchronous=FULL`` what was
+acknowledged is on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlite_utils
+
+from sync.store import revtree
+from sync.store.database import write_transaction
+from sync.store.doc_rows import DocRow
+from sync.store.errors import DocumentNotFound
+from sync.store.feed import FeedMixin
+from sync.store.reads import ReadMixin
+from sync.store.write_checks import ChannelsFn, CheckFn
+from sync.store.writes import WriteMixin
+
+__all__ = ["ChangeNotifier", "ChannelsFn", "CheckFn", "DocRow", "DocumentStore"]
+
+RESERVED = {
+    "_id",
+    "_rev",
+    "_revisions",
+    "_deleted",
+    "_attachments",
+    "_conflicts",
+    "_deleted_conflicts",
+    "_revs_info",
+    "_local_seq",
+    "_removed",
+}
+
+
+class ChangeNotifier:
+    """Wakes longpoll feeds and the replicator when the update sequence moves."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.seq = 0
+
+    def notify(self, seq: int) -> None:
+        with self._cond:
+            self.seq = max(self.seq, seq)
+            self._cond.notify_all()
+
+    def wait_past(self, seq: int, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self.seq > seq, timeout)
+
+
+class DocumentStore(ReadMixin, FeedMixin, WriteMixin):
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        channels_fn: ChannelsFn,
+        *,
+        revs_limit: int = 1000,
+        max_attachment_bytes: int = 10 * 1024 * 1024,
+        notifier: ChangeNotifier | None = None,
+    ):
+        self.db = db
+        self.channels_fn = channels_fn
+        self.revs_limit = revs_limit
+        self.max_attachment_bytes = max_attachment_bytes
+        self.notifier = notifier
+        self._prefetched: dict[str, DocRow | None] | None = None
+
+    # reading the metadata
+
+    def update_seq(self) -> int:
+        row = self.db.execute("SELECT value FROM store_meta WHERE key = 'update_seq'").fetchone()
+        return int(row[0]) if row else 0
+
+    def doc_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM docs WHERE deleted = 0").fetchone()[0]
+
+    @contextmanager
+    def prefetched(self, doc_ids: list[str]) -> Iterator[None]:
+        """Read these rows in one query for the duration of a read-only request."""
+        self._prefetched = {doc_id: None for doc_id in doc_ids}
+        self._prefetched.update(self.rows(doc_ids))
+        try:
+            yield
+        finally:
+            self._prefetched = None
+
+    def row(self, doc_id: str) -> DocRow | None:
+        if self._prefetched is not None and doc_id in self._prefetched:
+            return self._prefetched[doc_id]
+        found = self.db.execute(
+            "SELECT id, seq, tree, winner, deleted, channels FROM docs WHERE id = ?", [doc_id]
+        ).fetchone()
+        if found is None:
+            return None
+        return DocRow(
+            found[0],
+            found[1],
+            revtree.tree_from_json(json.loads(found[2])),
+            found[3],
+            bool(found[4]),
+            set(json.loads(found[5])),
+        )
+
+    def rows(self, doc_ids: list[str]) -> dict[str, DocRow]:
+        """Many rows in one query (feeds and bulk reads)."""
+        found: dict[str, DocRow] = {}
+        for start in range(0, len(doc_ids), 500):  # stay under SQLite's variable limit
+            chunk = doc_ids[start : start + 500]
+            for r in self.db.execute(
+                "SELECT id, seq, tree, winner, deleted, channels FROM docs "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[r[0]] = DocRow(
+                    r[0],
+                    r[1],
+                    revtree.tree_from_json(json.loads(r[2])),
+                    r[3],
+                    bool(r[4]),
+                    set(json.loads(r[5])),
+                )
+        return found
+
+    def body(self, doc_id: str, rev: str) -> dict[str, Any] | None:
+        found = self.db.execute(
+            "SELECT body FROM revs WHERE doc_id = ? AND rev = ?", [doc_id, rev]
+        ).fetchone()
+        return json.loads(found[0]) if found and found[0] is not None else None
+
+    def winner_body(self, doc_id: str) -> dict[str, Any] | None:
+        row = self.row(doc_id)
+        if row is None or row.deleted:
+            return None
+        return self.body(doc_id, row.winner)
+
+    # maintenance
+
+    def purge(self, doc_id: str, revs: Iterable[str]) -> list[str]:
+        """Forget leaf revisions entirely (and the document when none is left)."""
+        with write_transaction(self.db):
+            row = self.row(doc_id)
+            if row is None:
+                raise DocumentNotFound("missing")
+            leaves = set(revtree.leaves(row.tree))
+            gone = [r for r in revs if r in leaves]
+            tree = dict(row.tree)
+            for rev in gone:
+                # drop the leaf and the ancestors no other leaf shares
+                cursor: str | None = rev
+                while cursor is not None and not any(n.parent == cursor for n in tree.values()):
+                    parent = tree.pop(cursor).parent
+                    self.db.execute(
+                        "DELETE FROM revs WHERE doc_id = ? AND rev = ?", [doc_id, cursor]
+                    )
+                    cursor = parent if parent in tree else None
+            if not tree:
+                self.db.execute("DELETE FROM docs WHERE id = ?", [doc_id])
+                self.db.execute("DELETE FROM doc_channels WHERE doc_id = ?", [doc_id])
+            elif gone:
+                self._save_row(doc_id, tree, row)
+        return gone
+
+    def compact(self) -> dict[str, int]:
+        """Drop bodies of non-leaf revisions and attachment bytes no body refers to."""
+        with write_transaction(self.db):
+            bodies = 0
+            for doc_id, tree_json in self.db.execute("SELECT id, tree FROM docs").fetchall():
+                tree = revtree.tree_from_json(json.loads(tree_json))
+                inner = [r for r in tree if r not in set(revtree.leaves(tree))]
+                for rev in inner:
+                    bodies += self.db.execute(
+                        "UPDATE revs SET body = NULL WHERE doc_id = ? AND rev = ? "
+                        "AND body IS NOT NULL",
+                        [doc_id, rev],
+                    ).rowcount
+            blobs = self.db.execute(
+                "DELETE FROM attachments WHERE digest NOT IN (SELECT DISTINCT "
+                "json_extract(a.value, '$.digest') FROM revs, json_each(revs.body, "
+                "'$._attachments') AS a WHERE revs.body IS NOT NULL)"
+            ).rowcount
+        return {"bodies": bodies, "attachments": blobs}
