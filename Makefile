@@ -53,9 +53,10 @@ run: install ## Initialise and seed the store under var/, then serve the API
 test: install-test node browser ## Install what the tests need and run the whole suite
 	$(PY) -m pytest -q
 
-lint: install-test ## ruff check and format check
+lint: install-test ## ruff check, format check, and the layer contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-test ## Reformat the code with ruff
 	$(BIN)/ruff check --fix .

@@ -7,15 +7,14 @@ import tempfile
 
 import yaml
 
+from . import create_app
+from .rest import api
+
 
 def swagger_document() -> dict:
-    from api import create_app
-
     with tempfile.TemporaryDirectory() as var:
         app = create_app({"env": "testing", "var_dir": var, "jwt_signing_key": "x" * 64})
         with app.test_request_context():
-            from .rest import api
-
             # A JSON round trip turns restx's ordered structures into plain data.
             return app.json.loads(app.json.dumps(api.__schema__))
 

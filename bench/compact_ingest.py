@@ -20,8 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from werkzeug.serving import make_server
 
+from api import create_app
+from seed import populate
+from seed.demo import ARTISAN_PIN
 from sync.store import revtree
+from tests.live_server import QuietHandler
 from tests.pouchdb_server import free_port
 
 ARTISANS = [  # (user id, phone, cooperative) from seed/demo.py
@@ -35,12 +40,6 @@ ARTISANS = [  # (user id, phone, cooperative) from seed/demo.py
 
 def serve(var_dir: str, port: int) -> None:
     """Entry point of the server process (``python -m bench.compact_ingest DIR PORT``)."""
-    from werkzeug.serving import make_server
-
-    from api import create_app
-    from seed import populate
-    from tests.live_server import QuietHandler
-
     app = create_app({"var_dir": var_dir, "env": "development"})
     hirfa = app.extensions["hirfa"]
     db = hirfa.open_db()
@@ -69,8 +68,6 @@ def _start(var_dir: str) -> tuple[subprocess.Popen, str]:
 
 
 def _token(base: str, phone: str) -> str:
-    from seed.demo import ARTISAN_PIN
-
     response = requests.post(f"{base}/api/v1/auth/login", json={"phone": phone, "pin": ARTISAN_PIN})
     response.raise_for_status()
     return response.json()["access_token"]

@@ -310,19 +310,3 @@ def test_listed_by_is_the_writer_and_never_changes(client, auth):
         headers=auth.headers("coordinator"),
     )  # fmt: skip
     assert by_coordinator.status_code == 403
-
-
-def test_sync_imports_nothing_from_api_but_its_http_endpoints():
-    """sync/ is the store and its protocols; only the HTTP layer authenticates with the
-    app's tokens (sync/http/couch_request.py)."""
-    import re
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent / "sync"
-    offenders = [
-        path.name
-        for path in sorted(root.glob("*.py"))
-        if path.name != "couch_http.py"
-        and re.search(r"^\s*(from|import) api\b", path.read_text(), re.MULTILINE)
-    ]
-    assert offenders == []

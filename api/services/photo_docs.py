@@ -17,7 +17,7 @@ from sync.rules.access import make_check, user_channels
 from sync.store.documents import DocumentStore
 from sync.store.errors import DocumentNotFound
 
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from . import media, media_replication
 from .accounts import User
 from .directory import artisan_cooperative
@@ -71,8 +71,6 @@ def render(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
-    from ..errors import NotFound
-
     try:
         doc = store.get_doc(doc_id, visible=user_channels(user))
     except DocumentNotFound as exc:

@@ -15,6 +15,7 @@ from sync.store.documents import DocumentStore
 from sync.store.errors import DocumentNotFound, StoreError
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from . import outbox
 from .accounts import User
 from .directory import artisan_cooperative
 from .products import now_iso
@@ -226,10 +227,6 @@ def _write_review(store: DocumentStore, user: User, product: dict, entry: dict) 
 
 def _notify(store: DocumentStore, product: dict, entry: dict) -> None:
     """The artisan's notification, in the same transaction as the decision."""
-    try:
-        from . import outbox
-    except ImportError:  # the push outbox is not installed in this build
-        return
     outbox.enqueue(
         store.db,
         user_id=product["owner"],

@@ -62,6 +62,8 @@ def sign_in_with_firebase(
         raise NotConfigured(
             "Firebase sign-in is not configured on this server: set HIRFA_FIREBASE_CREDENTIALS."
         )
+    # Imported on first use: firebase-admin's auth module takes a noticeable part of a
+    # second to import, and only servers with Firebase sign-in configured ever need it.
     from firebase_admin import auth as firebase_auth
 
     try:

@@ -26,6 +26,7 @@ from typing import Any
 from sync.replication.couch import CouchClient, HubRefused
 from sync.replication.sides import LocalSide, RemoteSide, Side
 from sync.replication.write_attempts import WriteAttempts
+from sync.rules import resolution
 from sync.store.documents import DocumentStore
 
 HISTORY_LIMIT = 50  # CouchDB keeps 50 sessions in a replication log
@@ -243,8 +244,6 @@ class Replicator:
     ):
         """``arrived(store, ids)``: after documents are pulled in (the media store fills
         itself from ``media:`` documents)."""
-        from sync.rules import resolution
-
         self.store, self.client = store, client
         self.batch_size = batch_size
         self.local_types = sorted(set(local_types))
