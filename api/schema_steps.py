@@ -110,7 +110,7 @@ def listings(db: sqlite_utils.Database) -> None:
 
 
 def orders_push(db: sqlite_utils.Database) -> None:
-    # Server-only tables of orders and push (DESIGN.md: plain tables beside the store).
+    # Server-only tables of orders and push (docs/architecture.md: plain tables beside the store).
     # outbox: one row per notification to one user, written in the transaction of the
     # change that calls for it; ``dedup_key`` makes a repeated enqueue a no-op.
     # push_deliveries: what each device token got, so a retry resends only to the

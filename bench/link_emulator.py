@@ -12,7 +12,7 @@ share one radio link. This subclass models the link as a phone sees it:
 - a new connection pays one round trip (the TCP handshake) before its first byte.
 
 Not modelled: loss, TCP slow start, radio wake-up. netem would do them but is missing
-from the kernel here (STACK_NOTES.md). Profiles: WebPageTest's "Edge" and "3G".
+from the kernel here (docs/library-notes.md). Profiles: WebPageTest's "Edge" and "3G".
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from schemas.devices import LogoutSchema
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import accounts, devices, sessions, tokens
-from .context import hirfa
+from ..state import hirfa
 
 ns = namespace("auth", "Sign in with a phone number and a PIN or password; refresh; log out.")
 me_ns = namespace("me", "The signed-in user's own account.", path="/me")

@@ -12,7 +12,7 @@ from schemas.taxonomy import CATEGORY_CODES, REGION_CODES
 from ..errors import BadRequest
 from ..rest import dump, model, namespace
 from ..services import catalog, profiles
-from .context import hirfa
+from ..state import hirfa
 from .params import int_arg
 
 ns = namespace("catalog", "The public catalogue of approved products.")

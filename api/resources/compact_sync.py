@@ -21,7 +21,7 @@ from sync.rules.access import user_channels
 from ..errors import NotFound
 from ..rest import model, namespace
 from ..security import current_user, login_required
-from .context import hirfa
+from ..state import hirfa
 
 ns = namespace(
     "sync",

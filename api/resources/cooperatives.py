@@ -10,7 +10,7 @@ from schemas.accounts import CooperativeSchema, CreateCooperativeSchema, UserSch
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import accounts
-from .context import hirfa
+from ..state import hirfa
 
 ns = namespace("cooperatives", "Cooperatives and their artisans.")
 

@@ -9,7 +9,7 @@ from schemas.devices import DeviceListSchema, DeviceRegisterSchema, DeviceSchema
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import devices
-from .context import hirfa
+from ..state import hirfa
 
 ns = namespace("devices", "Push tokens of the signed-in user's phones.")
 

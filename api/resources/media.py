@@ -15,7 +15,7 @@ from flask import Blueprint, request, send_file
 from ..errors import NotFound
 from ..errors import handle as error_response
 from ..services.media import media_path
-from .context import hirfa
+from ..state import hirfa
 
 blueprint = Blueprint("media", __name__, url_prefix="/media")
 

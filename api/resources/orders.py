@@ -12,7 +12,7 @@ from ..errors import AppError, BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import orders
-from .context import hirfa
+from ..state import hirfa
 from .params import idempotent, int_arg, with_etag
 
 ns = namespace("orders", "Buyers order approved pieces; artisans answer, even offline.")

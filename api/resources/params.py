@@ -10,7 +10,7 @@ from flask import request
 from ..errors import BadRequest
 from ..security import current_user
 from ..services import idempotency
-from .context import hirfa
+from ..state import hirfa
 
 
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:

@@ -10,7 +10,7 @@ from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import photo_docs
 from ..services.products import owner_for
-from .context import hirfa
+from ..state import hirfa
 
 ns = namespace("photos", "Photo documents; the bytes go through /uploads (tus).")
 

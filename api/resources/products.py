@@ -17,7 +17,7 @@ from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import products
-from .context import hirfa
+from ..state import hirfa
 from .params import idempotent, int_arg, with_etag
 
 ns = namespace("products", "An artisan's listings (and coordinators listing for them).")

@@ -11,8 +11,8 @@ from sync.rules.resolution import open_conflicts
 
 from ..rest import dump, model, namespace
 from ..security import current_user, login_required
+from ..state import hirfa
 from ..workers import local_types
-from .context import hirfa
 
 ns = namespace("replication", "Reconciliation with the CouchDB replica (the hub).")
 

@@ -16,7 +16,7 @@ from schemas.reviews import (
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import photo_docs, reviews
-from .context import hirfa
+from ..state import hirfa
 from .params import int_arg
 
 ns = namespace(

@@ -19,7 +19,7 @@ from ..errors import error_response as json_error
 from ..rest import namespace
 from ..security import current_user, login_required
 from ..services import media, tus, uploads
-from .context import hirfa
+from ..state import hirfa
 
 ns = namespace(
     "uploads",

@@ -18,7 +18,7 @@ from schemas.accounts import (
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import accounts, tokens
-from .context import hirfa
+from ..state import hirfa
 
 ns = namespace("users", "Accounts: registration, onboarding, PIN resets, disabling.", path="/")
 

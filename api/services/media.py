@@ -28,7 +28,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from ..errors import AppError
 
-# Pillow only warns between 1x and 2x its MAX_IMAGE_PIXELS (STACK_NOTES.md); a server
+# Pillow only warns between 1x and 2x its MAX_IMAGE_PIXELS (docs/library-notes.md); a server
 # must refuse instead. Our own, lower limit (HIRFA_MEDIA_MAX_PIXELS) is checked too.
 warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 

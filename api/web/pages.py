@@ -15,8 +15,9 @@ from schemas.taxonomy import CATEGORY_CODES
 
 from ..errors import BadRequest, NotFound
 from ..services import accounts, catalog
+from ..state import hirfa
 from . import i18n
-from .rendering import error_page, hirfa, page_blueprint, render
+from .rendering import error_page, page_blueprint, render
 
 blueprint = page_blueprint("pages")
 

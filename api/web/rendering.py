@@ -12,10 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, render_template, request
 
-from ..state import hirfa
 from . import i18n
-
-__all__ = ["css_url", "error_page", "hirfa", "page_blueprint", "render", "web_blueprint"]
 
 CSS_PATH = Path(__file__).parent / "static" / "hirfa.css"
 CSS = CSS_PATH.read_text(encoding="utf-8")

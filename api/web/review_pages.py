@@ -22,8 +22,9 @@ from schemas.phones import InvalidPhone, normalise_phone
 from ..errors import AppError, BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
 from ..services import accounts, photo_docs, reviews, sessions, tokens
 from ..services.accounts import User
+from ..state import hirfa
 from . import i18n
-from .rendering import error_page, hirfa, page_blueprint, render
+from .rendering import error_page, page_blueprint, render
 
 blueprint = page_blueprint("review")
 

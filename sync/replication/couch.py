@@ -233,7 +233,7 @@ class CouchClient:
                 return None
             raise
         # pouchdb-server answers a missing revision with {} where CouchDB gives an error
-        # object (STACK_NOTES.md): keep what came back; the caller checks for gaps.
+        # object (docs/library-notes.md): keep what came back; the caller checks for gaps.
         return [d for r in data.get("results", []) for d in r.get("docs", []) if "ok" in d]
 
     def open_revs(self, doc_id: str, revs: list[str], atts_since: list[str]) -> list[dict]:
@@ -268,7 +268,7 @@ class CouchClient:
         """Wait for a change after ``since``; None when ``stop()`` turned true meanwhile.
 
         Read piece by piece so that each heartbeat newline gives a chance to stop:
-        pouchdb-server ignores ``timeout`` on longpoll (STACK_NOTES.md).
+        pouchdb-server ignores ``timeout`` on longpoll (docs/library-notes.md).
         """
         if self.aborted:
             raise HubUnreachable("longpoll: the client was stopped")

@@ -155,7 +155,7 @@ class RemoteSide:
         docs = [f["ok"] for f in found]
         absent = _absent(diff, docs)
         if absent:
-            # pouchdb-server answers {} for a revision it cannot give (STACK_NOTES.md),
+            # pouchdb-server answers {} for a revision it cannot give (docs/library-notes.md),
             # CouchDB an error object: either way skipping it would checkpoint past it.
             doc_id, rev = absent[0]
             raise HubIncomplete(

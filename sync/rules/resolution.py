@@ -1,6 +1,6 @@
 """Per-type conflict rules, applied after replication brings a conflict in, and to
-products phones push through /sync by api/services/order_feed.py (DESIGN.md: designed
-out first, resolved second, shown third).
+products phones push through /sync by api/services/order_feed.py (docs/architecture.md:
+conflicts are designed out first, resolved second, shown third).
 
 A rule sees every live leaf of a document, best first in CouchDB's order, and returns
 the body that should win, or :class:`Unresolvable`. A rule marked :func:`with_ancestor`
