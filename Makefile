@@ -39,7 +39,7 @@ install-test: $(VENV)/.installed-test ## Install Hirfa with the test and lint to
 
 node: $(JS)/node_modules/.installed ## Install the Node test clients (PouchDB, pouchdb-server)
 
-# Debian's Chromium and its driver for the browser test (tests/test_browser_review.py);
+# Debian's Chromium and its driver for the browser test (tests/pages/test_browser_review.py);
 # a no-op once both are there.
 browser: ## Install headless Chromium and chromedriver (Debian packages) when missing
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

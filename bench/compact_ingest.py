@@ -26,8 +26,8 @@ from api import create_app
 from seed import populate
 from seed.demo import ARTISAN_PIN
 from sync.store import revtree
-from tests.live_server import QuietHandler
-from tests.pouchdb_server import free_port
+from tests.support.live_server import QuietHandler
+from tests.support.pouchdb_server import free_port
 
 ARTISANS = [  # (user id, phone, cooperative) from seed/demo.py
     ("art_fatima", "+212600000100", "coop-taza-zerbia"),

@@ -1,6 +1,6 @@
 """A shaped link for the benchmarks: one bottleneck per direction shared by all connections.
 
-tests/link_proxy.py (the one proxy module, also used for cuts and stalls) shapes each
+tests/support/link_proxy.py (the one proxy module, also used for cuts and stalls) shapes each
 connection on its own and sleeps its delay once per chunk read, which is right for
 fault tests but not for measuring: PouchDB opens several connections at once, and they
 share one radio link. This subclass models the link as a phone sees it:
@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from tests.link_proxy import DOWN, UP, LinkProxy
+from tests.support.link_proxy import DOWN, UP, LinkProxy
 
 SEGMENT = 1460  # one Ethernet-sized TCP segment: the unit the link serialises
 

@@ -28,10 +28,10 @@ from sync.compact.client import CompactClient
 from sync.rules.access import channels_for
 from sync.store import revtree
 from sync.store.documents import DocumentStore
-from tests.conftest import DEMO
-from tests.live_server import LiveServer
-from tests.pouch_device import require_node_modules
-from tests.pouchdb_server import PouchDBServer
+from tests.support.apps import DEMO
+from tests.support.live_server import LiveServer
+from tests.support.pouch_device import require_node_modules
+from tests.support.pouchdb_server import PouchDBServer
 
 REPO = Path(__file__).resolve().parent.parent
 POUCH_JS = Path(__file__).resolve().parent / "pouch_lowbw.js"

@@ -1,5 +1,5 @@
 """Dispatching queued notifications through real firebase-admin to the loopback fake
-FCM (tests/fake_fcm.py): batched (``send_each`` with up to 500 messages, FCM's limit)
+FCM (tests/support/fake_fcm.py): batched (``send_each`` with up to 500 messages, FCM's limit)
 against one message per call, in the same run.
 
 Each mode gets a fresh store with the same queue: N outbox rows for one artisan with
@@ -22,8 +22,8 @@ from pathlib import Path
 from api.services.push.dispatcher import Policy
 from api.workers import make_dispatcher
 from sync.store.database import write_transaction
-from tests.fake_fcm import FakeFCM
-from tests.orders_support import close_firebase, fcm_app
+from tests.support.fake_fcm import FakeFCM
+from tests.support.orders import close_firebase, fcm_app
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "var" / "bench" / "push.json"

@@ -33,8 +33,8 @@ from sync.replication.replicator import Replicator
 from sync.rules.access import channels_for
 from sync.store.database import connect
 from sync.store.documents import DocumentStore
-from tests.pouch_device import require_node_modules
-from tests.pouchdb_server import PouchDBServer
+from tests.support.pouch_device import require_node_modules
+from tests.support.pouchdb_server import PouchDBServer
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "var" / "bench" / "replicator.json"

@@ -2,7 +2,7 @@
 
 Each repetition uses fresh databases: a new Hirfa (LiveServer on a new temp dir, the
 threaded werkzeug server `make run` uses), a new Hirfa under gunicorn as production runs
-it (tests/production_server.py) and a new database on one pouchdb-server. A fresh device
+it (tests/support/production_server.py) and a new database on one pouchdb-server. A fresh device
 pushes the documents, then another fresh device pulls them back; only the replication
 is timed (inside Node, by bench/pouch_bench.js). Figures are the median over the
 repetitions; each ratio is a Hirfa server's rate over pouchdb-server's.
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.sync_targets import Hirfa, HirfaGunicorn, PouchDBServerTarget, Target
-from tests.pouch_device import NODE_MODULES, require_node_modules
+from tests.support.pouch_device import NODE_MODULES, require_node_modules
 
 REPO = Path(__file__).resolve().parent.parent
 POUCH_BENCH_JS = Path(__file__).resolve().parent / "pouch_bench.js"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from tests.live_server import LiveServer
-from tests.pouchdb_server import PouchDBServer
-from tests.production_server import gunicorn_hirfa, sign_in
+from tests.support.live_server import LiveServer
+from tests.support.pouchdb_server import PouchDBServer
+from tests.support.production_server import gunicorn_hirfa, sign_in
 
 
 @dataclass

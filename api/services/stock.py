@@ -10,7 +10,7 @@ the revision before a reservation conflicts with it. The product rule
 (sync/rules/resolution.py ``product_edit``, applied by the order feed to what phones push and
 by the replicator to what the hub brings) merges ``stock.quantity`` three-way, against
 the revision both came from: her change and the reservation both count (5, reserved to
-4, counted 7 on her phone, becomes 6). README "Orders" says so.
+4, counted 7 on her phone, becomes 6). docs/features.md, "Orders", says so.
 """
 
 from __future__ import annotations

@@ -198,8 +198,9 @@ def _check_product(user: Reader, old: dict | None, new: dict) -> None:
 
 def make_check(user: Reader, directory: Directory, *, reviews: bool = False):
     """The store's ``check`` callback for this user's writes. Review documents are only
-    written by the review workflow (``reviews=True``, api/services/reviews.decide): a
-    client writing one could invent a decision or a history the product never had."""
+    written by the review workflow (``reviews=True``, ``decide`` in
+    api/services/reviews.py): a client writing one could invent a decision or a history
+    the product never had."""
 
     def check(doc_id: str, old: dict | None, new: dict) -> None:
         kind = new.get("type") or (old or {}).get("type")

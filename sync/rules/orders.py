@@ -8,7 +8,7 @@ An order carries its ``history``: one step per move, ``{"status", "by", "role", 
 append-only. ``status`` is always the last step's. A phone offline adds steps to its
 copy; when it syncs, only the steps it added are checked, against the writer.
 
-Convergence (README "Orders"): concurrent moves are branches of the history that part
+Convergence (docs/features.md, "Orders"): concurrent moves are branches of the history that part
 at some step. They may part only where both can be true: a cancellation or a decline
 races an acceptance, never a piece in production, ready, shipped or delivered
 (:func:`order_fork_refusal`); a branch that would undo one is refused when it arrives.

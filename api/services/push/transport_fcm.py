@@ -52,7 +52,7 @@ def configure_messaging(firebase_app, endpoint: str = "") -> object:
        private ``_MessagingService.FCM_URL``, formatted once into ``_fcm_url`` when the
        app's service is created; we set that per app (not the class constant, which
        every app in the process shares), before the first send. Tests point it at a
-       loopback fake FCM (tests/fake_fcm.py); production leaves ``endpoint`` empty.
+       loopback fake FCM (tests/support/fake_fcm.py); production leaves ``endpoint`` empty.
     2. Retries: its HTTP session retries 500/503 up to 4 times with urllib3's backoff,
        sleeping inside ``send_each``; that blocks the dispatcher for seconds per batch
        and is forgotten on a restart. The outbox retries instead (persisted, with

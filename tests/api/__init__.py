@@ -1,0 +1,1 @@
+"""The app: REST resources, services, CLI, push, media, backups, the production server."""

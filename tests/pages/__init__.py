@@ -1,0 +1,1 @@
+"""The server-rendered pages, and the review page in a real browser."""

@@ -1,0 +1,1 @@
+"""Replication with a CouchDB-compatible hub: the replicator, its worker, its faults."""

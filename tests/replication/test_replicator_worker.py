@@ -1,0 +1,89 @@
+"""The worker's life: one worker per store and hub (the lease), a stop that returns while
+a call is stalled on the link, and what its status says after a failure."""
+
+from __future__ import annotations
+
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from api.workers import make_worker
+from sync.replication.worker import LEASE_HELD, ReplicationWorker, read_status
+from sync.rules import resolution
+from tests.support.apps import make_app
+from tests.support.link_proxy import LinkProxy
+from tests.support.replication import new_store, product
+
+
+def via(link: LinkProxy, url: str) -> str:
+    return f"http://127.0.0.1:{link.port}{urlsplit(url).path}"
+
+
+def test_a_second_worker_waits_for_the_lease_and_takes_over(tmp_path, hub):
+    path = tmp_path / "w.sqlite3"
+    store = new_store(path)
+    store.put(product(1))
+    first = ReplicationWorker(lambda: new_store(path), hub, timeout_s=5)
+    second = ReplicationWorker(lambda: new_store(path), hub, timeout_s=5, lease_retry_s=7)
+    assert first.step() is None
+    assert second.step() == 7  # it waits, neither replicating nor counting a failure
+    assert second.status["state"] == "waiting_for_lease"
+    assert LEASE_HELD in second.status["last_error"] and second.failures == 0
+    assert second.client.requests == {}  # it did not touch the hub
+    # the shared status is the holder's, not overwritten by the waiting worker
+    status = read_status(store, hub)
+    assert (status["state"], status["docs_pushed"]) == ("idle", 1)
+    store.put(product(2))
+    assert first.stop()  # releases the lease
+    assert second.step() is None
+    assert read_status(store, hub)["docs_pushed"] == 1  # the second's own count
+    assert second.stop()
+
+
+def test_the_cli_beside_a_running_worker_says_who_holds_the_lease(tmp_path, hub):
+    app = make_app(tmp_path, couchdb_url=hub)
+    server = make_worker(app.extensions["hirfa"])
+    assert server.replicator.rules is resolution.RULES  # orders too: one merge everywhere
+    assert server.step() is None
+    result = app.test_cli_runner().invoke(args=["replicate", "--once"])
+    assert result.exit_code == 1 and LEASE_HELD in result.output
+    server.stop()
+    again = app.test_cli_runner().invoke(args=["replicate", "--once"])
+    assert again.exit_code == 0, again.output
+
+
+def test_stop_returns_while_a_call_is_stalled_on_the_link(tmp_path, hub, link):
+    path = tmp_path / "w.sqlite3"
+    new_store(path).put(product(1))
+    worker = ReplicationWorker(
+        lambda: new_store(path), via(link, hub), timeout_s=120, heartbeat_ms=60_000
+    )
+    link.stall()  # the first request hangs: without a shutdown it would block 120 s
+    worker.start()
+    assert worker.wait_for(lambda s: s["state"] == "replicating", 10)
+    deadline = time.monotonic() + 10
+    while link.open_connections == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the call is on the wire now
+    stopper = threading.Thread(target=worker.stop, kwargs={"timeout": 20}, daemon=True)
+    stopper.start()
+    stopper.join(30)
+    assert not stopper.is_alive()  # stop() returned, well within the 120 s call timeout
+    assert not worker.running and not any(t.is_alive() for t in worker._threads)
+    assert worker.lease.held is False
+    with pytest.raises(Exception, match="closed"):
+        worker.store.db.execute("SELECT 1")  # its connection is closed
+    link.heal()
+    assert read_status(new_store(path), hub)["state"] == "stopped"
+
+
+def test_a_failed_attempt_forgets_the_pending_pull(tmp_path, hub, link):
+    path = tmp_path / "w.sqlite3"
+    worker = ReplicationWorker(lambda: new_store(path), via(link, hub), timeout_s=5)
+    assert worker.step() is None and worker.status["pending_pull"] == 0
+    link.partition()
+    assert worker.step() is not None
+    assert worker.status["pending_pull"] is None  # unknown, not the last count
+    assert read_status(worker.store, hub)["pending_pull"] is None
+    worker.stop()

@@ -1,0 +1,1 @@
+"""The document rules: access through /sync, order moves, stock conflicts."""

@@ -1,0 +1,1 @@
+"""The engine: revision trees, the document store, its setup and migrations."""

@@ -1,0 +1,1 @@
+"""The HTTP face of sync: the CouchDB and compact protocols, gzip, the snapshot."""
