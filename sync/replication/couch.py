@@ -51,39 +51,55 @@ class _NoCache(dict):
 
 class _Pool(couch_http.ConnectionPool):
     """Also remembers the connections it lent: python-couchdb forgets one whose request
-    failed without closing it, which would leak a socket per failure."""
+    failed without closing it, which would leak a socket per failure. Once aborted, it
+    lends nothing more: a connection opened while ``abort`` ran is shut down too."""
 
     def __init__(self, timeout: float):
         super().__init__(timeout)
         self.lent: list[Any] = []
+        self.aborted = False
 
     def get(self, url):
-        conn = super().get(url)
-        self.lent.append(conn)
-        return conn
+        if self.aborted:
+            raise ConnectionAbortedError("the client was stopped")
+        conn = super().get(url)  # may connect: outside the lock, which abort() needs
+        # Lent and the abort flag change under one lock, so either abort() sees this
+        # connection and shuts it, or this sees the flag: none slips between the two.
+        with self.lock:
+            if not self.aborted:
+                self.lent.append(conn)
+                return conn
+        _shut(conn)
+        raise ConnectionAbortedError("the client was stopped")
 
     def release(self, url, conn) -> None:
-        if conn in self.lent:
-            self.lent.remove(conn)
+        with self.lock:
+            if conn in self.lent:
+                self.lent.remove(conn)
         super().release(url, conn)
 
-    def close_all(self) -> None:
+    def close_all(self, abort: bool = False) -> None:
         # After a failure, idle keep-alive connections are suspect too (pouchdb-server
         # drops them after 5 s idle; python-couchdb retries only some of those errors).
         with self.lock:
+            self.aborted = self.aborted or abort
             conns = [c for pooled in self.conns.values() for c in pooled] + self.lent
             self.conns.clear()
             self.lent = []
         for conn in conns:
-            # shutdown() first: close() alone does not wake a thread blocked reading
-            # this socket on Linux, and a stalled link would hold it for the timeout.
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            conn.close()
+            _shut(conn)
+
+
+def _shut(conn: Any) -> None:
+    # shutdown() first: close() alone does not wake a thread blocked reading this socket
+    # on Linux, and a stalled link would hold it for the timeout.
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    conn.close()
 
 
 _LINK_ERRORS = (OSError, http.client.HTTPException, couch_http.RedirectLimit, ValueError)
@@ -144,7 +160,7 @@ class CouchClient:
         """From another thread: make a call blocked on the link return now (HubUnreachable),
         and every later call fail at once. For stopping a worker."""
         self.aborted = True
-        self.pool.close_all()
+        self.pool.close_all(abort=True)
 
     def _call(
         self,

@@ -210,7 +210,14 @@ class ReplicationWorker:
 
     def run(self) -> None:
         """Replicate until :meth:`stop`; the body of the worker thread (or of the CLI)."""
-        watcher = threading.Thread(target=self._watch, name="hirfa-hub-watch", daemon=True)
+        # The watcher's client exists before its thread does, so a stop() at any moment
+        # reaches it (an abort that ran before the client existed would miss it).
+        self._watch_client = CouchClient(self.url, timeout=max(30.0, 3 * self.heartbeat_ms / 1000))
+        if self._stop.is_set():
+            self._watch_client.abort()
+        watcher = threading.Thread(
+            target=self._watch, args=(self._watch_client,), name="hirfa-hub-watch", daemon=True
+        )
         watcher.start()
         self._threads.append(watcher)
         try:
@@ -227,8 +234,8 @@ class ReplicationWorker:
 
     def start(self) -> ReplicationWorker:
         thread = threading.Thread(target=self.run, name="hirfa-replication", daemon=True)
+        self._threads.insert(0, thread)  # before it runs: a stop() at once must see it
         thread.start()
-        self._threads.insert(0, thread)
         return self
 
     def stop(self, timeout: float | None = None) -> bool:
@@ -243,9 +250,12 @@ class ReplicationWorker:
         if self._watch_client is not None:
             self._watch_client.abort()
         deadline = time.monotonic() + (timeout if timeout is not None else self.client.timeout + 5)
-        for thread in self._threads:
-            if thread is not threading.current_thread():
-                thread.join(max(0.0, deadline - time.monotonic()))
+        # The loop first: the watcher it starts joins the list before the loop can end, so
+        # once the loop is gone, the list read again holds every thread to wait for.
+        for first in (True, False):
+            for thread in self._threads[:1] if first else self._threads[1:]:
+                if thread is not threading.current_thread():
+                    thread.join(max(0.0, deadline - time.monotonic()))
         self.client.close()
         stopped = not any(
             t.is_alive() for t in self._threads if t is not threading.current_thread()
@@ -274,10 +284,8 @@ class ReplicationWorker:
                 self._stop.wait(self.poll_s)
         self._wake.clear()
 
-    def _watch(self) -> None:
+    def _watch(self, client: CouchClient) -> None:
         """Longpoll the hub's feed while the link is up; wake the loop on a change."""
-        client = CouchClient(self.url, timeout=max(30.0, 3 * self.heartbeat_ms / 1000))
-        self._watch_client = client
         try:
             while not self._stop.is_set():
                 if not self._healthy.wait(self.poll_s) or self._stop.is_set():
