@@ -65,6 +65,8 @@ class Settings:
     sync_revs_limit: int = 1000
     sync_max_bulk_docs: int = 2000
     sync_max_attachment_bytes: int = 10 * 1024 * 1024
+    # Longer document ids are refused on every path (sync/store/json_values.py).
+    sync_max_id_length: int = 200
     sync_max_doc_bytes: int = 1024 * 1024
     sync_longpoll_max_ms: int = 60_000
     # Compact sync (/sync/<db>/_sync): pages are cut by bytes of JSON, not by documents,

@@ -212,6 +212,8 @@ def from_exception(exc: BaseException) -> AppError:
         # The store names errors as CouchDB does; over REST they keep that name as code.
         error = AppError(exc.reason)
         error.status, error.code = status_of(exc) or 500, exc.error
+        if field := getattr(exc, "field", None):
+            error.details = {"field": field}
         return error
     if isinstance(exc, StoreBusy):
         return ServiceUnavailable("The store is busy. Try again shortly.")

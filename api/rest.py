@@ -16,6 +16,8 @@ from flask import Blueprint, request
 from flask_restx import Api, Namespace
 from marshmallow import Schema, ValidationError
 
+from sync.store.json_values import find_problem
+
 from .errors import AppError, InvalidJSON, UnsupportedMediaType, from_exception
 
 _plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
@@ -88,6 +90,9 @@ def load_body(schema: Schema | type[Schema], *, partial: bool = False) -> dict[s
         raise InvalidJSON()
     if not isinstance(data, dict):
         raise AppError("The JSON body must be an object.", details={"got": type(data).__name__})
+    problem = find_problem(data)
+    if problem is not None:  # half a character, NaN: nothing the store could keep
+        raise from_exception(problem)
     try:
         return schema.load(data, partial=partial)
     except ValidationError as exc:

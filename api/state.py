@@ -28,6 +28,7 @@ def document_store(
         channels_for,
         revs_limit=settings.sync_revs_limit,
         max_attachment_bytes=settings.sync_max_attachment_bytes,
+        max_id_length=settings.sync_max_id_length,
         notifier=notifier,
     )
 

@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from schemas.compact_sync import SyncRequestSchema
 from sync.compact import batch, snapshot
 from sync.store.errors import InvalidInput
+from sync.store.json_values import check_value
 
 from . import compression
 from .couch_json import json_response
@@ -48,6 +49,9 @@ def parse_request() -> dict[str, Any]:
         raise InvalidInput("the body must be JSON") from exc
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
+    # The documents are checked one by one by the store, so one bad document spoils no
+    # other; the rest of the request (cursor, device, request id) must be sound as a whole.
+    check_value({k: v for k, v in data.items() if k != "docs"})
     try:
         return _REQUEST_SCHEMA.load(data)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 
 from sync.store.database import server_uuid
 from sync.store.errors import InvalidInput, StoreError
+from sync.store.json_values import check_ids, check_value
 
 from .couch_json import (
     flag,
@@ -86,6 +87,7 @@ def changes(db: str):
     if request.args.get("filter") == "_doc_ids":
         doc_ids = body.get("doc_ids") if "doc_ids" in body else json_param("doc_ids")
         doc_ids = string_list(doc_ids, "doc_ids")
+        check_ids(doc_ids, "doc_ids")
     elif request.args.get("filter"):
         raise InvalidInput("only the _doc_ids filter is supported")
     options = {
@@ -159,6 +161,7 @@ def revs_diff(db: str):
     asked = json_body()
     if not isinstance(asked, dict):
         raise InvalidInput("_revs_diff wants {doc id: [revisions]}")
+    check_ids(list(asked), "_revs_diff")
     with ctx.store.prefetched(list(asked)):
         return json_response(ctx.store.revs_diff(asked, ctx.visible))
 
@@ -174,6 +177,7 @@ def bulk_get(db: str):
     options = {"revs": flag("revs"), "attachments_data": flag("attachments")}
     if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in docs):
         raise InvalidInput("each _bulk_get entry needs an id")
+    check_ids([item["id"] for item in docs], "docs")
     results = []
     with ctx.store.prefetched([item["id"] for item in docs]):
         for item in docs:
@@ -223,6 +227,7 @@ def all_docs(db: str):
     keys = body.get("keys") if isinstance(body, dict) else json_param("keys")
     if keys is not None and not isinstance(keys, list):
         raise InvalidInput("keys must be a JSON list")
+    check_value(keys, "keys")  # keys that are no string are answered not_found, as CouchDB
     result = ctx.store.all_docs(
         ctx.visible,
         keys=keys,

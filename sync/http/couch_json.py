@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, request
 
 from sync.store.errors import InvalidInput
+from sync.store.json_values import check_value
 
 
 def json_response(obj: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -50,11 +51,13 @@ def json_param(name: str, default: Any = None) -> Any:
     if value is None:
         return default
     try:
-        return json.loads(value)
+        parsed = json.loads(value)
     # ValueError also covers integers past Python's digit limit; RecursionError, nesting
     # deeper than the parser's stack.
     except (ValueError, RecursionError) as exc:
         raise InvalidInput(f"{name} must be JSON") from exc
+    check_value(parsed, name)
+    return parsed
 
 
 def int_param(name: str, default: int | None = None, minimum: int = 0) -> int | None:

@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
 from sync.rules.orders import check_write as check_order_write
 from sync.store.errors import WriteForbidden
+from sync.store.json_values import NOT_A_STRING, InvalidValue
 
 PUBLIC = "public"
 REVIEW_PREFIX = "review:"
@@ -134,7 +135,10 @@ def validate(
 
 
 def _check_schema(body: dict[str, Any]) -> None:
-    schema = _SCHEMAS.get(body.get("type"))  # type: ignore[arg-type]
+    kind = body.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise InvalidValue(NOT_A_STRING, "type", 'type is a string, such as "product"')
+    schema = _SCHEMAS.get(kind)  # type: ignore[arg-type]
     if schema is None:
         known = ", ".join(sorted(DOCUMENT_SCHEMAS))
         raise WriteForbidden(f"unknown document type {body.get('type')!r}; expected one of {known}")
@@ -204,10 +208,12 @@ def make_check(user: Reader, directory: Directory, *, reviews: bool = False):
 
     def check(doc_id: str, old: dict | None, new: dict) -> None:
         kind = new.get("type") or (old or {}).get("type")
+        if kind is None and doc_id.startswith(REVIEW_PREFIX):
+            kind = "review"  # a bare tombstone says nothing of itself: its id does
         # review:<product> is where the review workflow writes; nothing else may sit there.
         if doc_id.startswith(REVIEW_PREFIX) and kind not in ("review", None):
             raise WriteForbidden(f"ids starting with {REVIEW_PREFIX!r} are for reviews")
-        is_review = "review" in (new.get("type"), (old or {}).get("type"))
+        is_review = kind == "review" or "review" in (new.get("type"), (old or {}).get("type"))
         if is_review and not reviews and user.role != "admin":
             raise WriteForbidden(
                 "reviews are written by deciding: POST /api/v1/reviews/{product_id}"

@@ -172,7 +172,7 @@ def resolve(
         try:
             if any(body is None for _, body in leaves):
                 raise Unresolvable("a conflicting revision's body is not on this server")
-            rule = rules.get(kind)
+            rule = rules.get(kind) if isinstance(kind, str) else None
             if rule is None:
                 raise Unresolvable(f"no rule for documents of type {kind!r}")
             if getattr(rule, "merges_from_ancestor", False):

@@ -26,6 +26,7 @@ from sync.store.database import write_transaction
 from sync.store.doc_rows import DocRow
 from sync.store.errors import DocumentNotFound
 from sync.store.feed import FeedMixin
+from sync.store.json_values import MAX_ID_LENGTH
 from sync.store.reads import ReadMixin
 from sync.store.write_checks import ChannelsFn, CheckFn
 from sync.store.writes import WriteMixin
@@ -71,12 +72,14 @@ class DocumentStore(ReadMixin, FeedMixin, WriteMixin):
         *,
         revs_limit: int = 1000,
         max_attachment_bytes: int = 10 * 1024 * 1024,
+        max_id_length: int = MAX_ID_LENGTH,
         notifier: ChangeNotifier | None = None,
     ):
         self.db = db
         self.channels_fn = channels_fn
         self.revs_limit = revs_limit
         self.max_attachment_bytes = max_attachment_bytes
+        self.max_id_length = max_id_length
         self.notifier = notifier
         self._prefetched: dict[str, DocRow | None] | None = None
 

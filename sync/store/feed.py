@@ -8,6 +8,7 @@ from typing import Any
 from sync.store import revtree
 from sync.store.database import read_snapshot, write_transaction
 from sync.store.errors import DocumentNotFound, RevisionConflict
+from sync.store.json_values import check_id, check_value
 from sync.store.reads import Visible
 
 
@@ -123,6 +124,8 @@ class FeedMixin:
         return {**json.loads(row[1]), "_id": f"_local/{doc_id}", "_rev": row[0]}
 
     def local_put(self, scope: str, doc_id: str, doc: dict[str, Any]) -> str:
+        check_id(doc_id, self.max_id_length)
+        check_value(doc)
         with write_transaction(self.db):
             current = self.db.execute(
                 "SELECT rev FROM local_docs WHERE scope = ? AND id = ?", [scope, doc_id]

@@ -16,6 +16,7 @@ from sync.store import attachments, revtree
 from sync.store.database import after_commit, write_transaction
 from sync.store.doc_rows import Batch, DocRow, RowUpdate, write_rows
 from sync.store.errors import InvalidInput, RevisionConflict, StoreError, WriteForbidden
+from sync.store.json_values import check_document, check_id, find_problem
 from sync.store.reads import can_see
 from sync.store.write_checks import UNSEEN, CheckFn, checked_body, passes
 
@@ -117,8 +118,13 @@ class WriteMixin:
             if new_edits
             else sorted(range(len(docs)), key=lambda i: _replication_order(docs[i]))
         )
+        # Read in one query: the ids each document's own check (_write_one) will accept.
         ids = list(
-            {d["_id"] for d in docs if isinstance(d, dict) and isinstance(d.get("_id"), str)}
+            {
+                d["_id"]
+                for d in docs
+                if isinstance(d, dict) and _usable_id(d.get("_id"), self.max_id_length)
+            }
         )
         with write_transaction(self.db):
             batch = Batch({doc_id: None for doc_id in ids}, self.update_seq())
@@ -157,9 +163,10 @@ class WriteMixin:
         """Check one document and write its revision body; its row update is the caller's."""
         if not isinstance(doc, dict):
             raise InvalidInput("each document must be a JSON object")
-        doc_id = doc.get("_id")
-        if not isinstance(doc_id, str) or not doc_id or doc_id.startswith("_"):
+        doc_id = check_id(doc.get("_id"), self.max_id_length)
+        if not doc_id or doc_id.startswith("_"):
             raise InvalidInput("a document needs an _id that does not start with '_'")
+        check_document(doc)
         deleted = bool(doc.get("_deleted"))
         row = batch.rows[doc_id] if doc_id in batch.rows else self.row(doc_id)
         tree = row.tree if row else {}
@@ -255,7 +262,11 @@ class WriteMixin:
         answer would otherwise leak (``doubtful``); elsewhere the check below decides.
         """
         visible = getattr(check, "visible", _UNKNOWN)
-        if row is None:
+        # A document that never had a body (a bare tombstone: PouchDB pushes one for a
+        # listing created and deleted offline) holds nothing to see and is in no channel:
+        # its id is as free as one never used, or whoever deleted it first would own it.
+        # One whose bodies were compacted away keeps its channels, and its owners.
+        if row is None or (row.deleted and old is None and not row.channels):
             if doubtful:  # a _rev for a free id: its 409 comes after the same check
                 check(doc_id, None, checked_body(doc))
             return
@@ -352,3 +363,7 @@ class WriteMixin:
         ).fetchone()[0]
         write_rows(self.db, [self._row_update(doc_id, tree, old, seq, known)])
         return seq
+
+
+def _usable_id(doc_id: Any, max_length: int) -> bool:
+    return isinstance(doc_id, str) and len(doc_id) <= max_length and find_problem(doc_id) is None

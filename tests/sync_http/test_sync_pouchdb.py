@@ -554,3 +554,21 @@ def test_a_removal_stub_continues_the_revision_history_on_the_device(live_server
         "ids": [new_rev.split("-", 1)[1], old_rev.split("-", 1)[1]],
     }
     assert stub.get("_revisions") == doc["doc"]["_revisions"]
+
+
+def test_a_listing_created_deleted_and_created_again_offline_syncs(live_server, tmp_path):
+    """PouchDB pushes only the tombstone of a listing made and deleted offline; the same id
+    made again later must still sync, through the same unmodified replicator."""
+    fatima = live_server.headers("artisan")
+    phone = PouchDevice(tmp_path / "phone")
+    made = phone.result({"op": "put", "doc": {"_id": "p-offline", **product()}})
+    phone.result({"op": "remove", "id": "p-offline", "rev": made["rev"]})
+    first = replicate(phone, "push", live_server, fatima)
+    assert first["doc_write_failures"] == 0, first
+    again = phone.result({"op": "put", "doc": {"_id": "p-offline", **product(n=2)}})
+    assert again["rev"].startswith("3-")
+    second = replicate(phone, "push", live_server, fatima)
+    assert second["doc_write_failures"] == 0 and second["docs_written"] == 1, second
+    on_server = server_doc(live_server, fatima, "p-offline")
+    assert on_server.status_code == 200 and on_server.json()["_rev"] == again["rev"]
+    assert on_server.json()["n"] == 2
