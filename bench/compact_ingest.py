@@ -22,7 +22,7 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
-from api import create_app
+from api import create_app, state
 from seed import populate
 from seed.demo import ARTISAN_PIN
 from sync.store import revtree
@@ -41,7 +41,7 @@ ARTISANS = [  # (user id, phone, cooperative) from seed/demo.py
 def serve(var_dir: str, port: int) -> None:
     """Entry point of the server process (``python -m bench.compact_ingest DIR PORT``)."""
     app = create_app({"var_dir": var_dir, "env": "development"})
-    hirfa = app.extensions["hirfa"]
+    hirfa = state.of(app)
     db = hirfa.open_db()
     populate(db, hirfa.hasher)
     db.close()

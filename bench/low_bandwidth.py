@@ -21,13 +21,12 @@ from typing import Any
 
 import requests
 
+from api import state
 from bench import compact_ingest
 from bench.link_emulator import NETWORKS, Network, ShapedLink
 from bench.sync_pouchdb import environment
 from sync.compact.client import CompactClient
-from sync.rules.access import channels_for
 from sync.store import revtree
-from sync.store.documents import DocumentStore
 from tests.support.apps import DEMO
 from tests.support.live_server import LiveServer
 from tests.support.pouch_device import require_node_modules
@@ -84,8 +83,8 @@ class Env:
 def hirfa_env() -> Iterator[Env]:
     with tempfile.TemporaryDirectory(prefix="bench-lowbw-") as tmp:
         server = LiveServer(Path(tmp)).start()
-        hirfa = server.app.extensions["hirfa"]
-        store = DocumentStore(hirfa.open_db(), channels_for, notifier=hirfa.notifier)
+        hirfa = state.of(server.app)
+        store = hirfa.store(hirfa.open_db())
 
         def token(who: str) -> str:
             phone, secret = DEMO[who]

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from api import state
 from api.services.push.dispatcher import Policy
 from api.workers import make_dispatcher
 from sync.store.database import write_transaction
@@ -35,7 +36,7 @@ LATENCY, LATENCY_MESSAGES, QUICK_LATENCY_MESSAGES = 0.030, 1_000, 200
 
 
 def _queue(app, count: int, prefix: str) -> None:
-    db = app.extensions["hirfa"].open_db()
+    db = state.of(app).open_db()
     now = time.time()
     data = {"product_id": "product:1", "product_title": {"ar": "زربية"}, "quantity": 1}
     with write_transaction(db):
@@ -69,9 +70,7 @@ def measure(count: int, batch_size: int, latency: float = 0.0) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             app = fcm_app(Path(tmp), fake)
             try:
-                dispatcher = make_dispatcher(
-                    app.extensions["hirfa"], policy=Policy(batch_size=batch_size)
-                )
+                dispatcher = make_dispatcher(state.of(app), policy=Policy(batch_size=batch_size))
                 # Warm up (OAuth token, connections, imports) on one message, untimed.
                 _queue(app, 1, "warm")
                 dispatcher.run_until_idle()

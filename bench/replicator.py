@@ -27,10 +27,11 @@ from typing import Any
 import requests
 
 from api import migrations
+from api.config import load_settings
+from api.state import document_store
 from bench.sync_pouchdb import ATTACHMENT_BYTES, NODE_MODULES, environment, make_docs
 from sync.replication.couch import CouchClient
 from sync.replication.replicator import Replicator
-from sync.rules.access import channels_for
 from sync.store.database import connect
 from sync.store.documents import DocumentStore
 from tests.support.pouch_device import require_node_modules
@@ -58,9 +59,10 @@ PouchDB.replicate(new PouchDB(source), new PouchDB(target), {batch_size: Number(
 
 
 def new_store(path: Path) -> DocumentStore:
+    """A store as the server builds it (api/state.py), on a file of its own."""
     db = connect(path)
     migrations.migrate(db)
-    return DocumentStore(db, channels_for)
+    return document_store(db, load_settings({"env": "testing"}))
 
 
 def hirfa_round(server: PouchDBServer, docs: list[dict], tmp: Path) -> dict[str, float]:
