@@ -78,12 +78,62 @@ def merge_quantity(ancestor: int | None, quantities: list[int]) -> int:
     return max(0, ancestor + sum(q - ancestor for q in quantities))
 
 
+_MISSING = object()  # a field a body does not have
+
+
+def _edit_order(leaf: Leaf) -> tuple[str, str]:
+    """Later edits sort last: by ``updated_at``, then by revision id, so the order does not
+    depend on which branch arrived first nor on which server settles."""
+    return (_updated_at(leaf), leaf[0])
+
+
+def _merge_value(base: Any, changes: list[tuple[Leaf, Any]]) -> Any:
+    """One field, three-way: ``changes`` are the branches' values that differ from the
+    ancestor's ``base``, in edit order. One change, or several that agree, is taken as it
+    is; objects (a localised text: one entry per language; the stock) merge entry by
+    entry; otherwise the later edit wins."""
+    values = [value for _, value in changes]
+    if all(value == values[0] for value in values[1:]):
+        return values[0]
+    if all(isinstance(v, dict) for v in values) and (base is _MISSING or isinstance(base, dict)):
+        # Added on several branches at once (no such field before): merged all the same.
+        base = {} if base is _MISSING else base
+        merged: dict[str, Any] = {}
+        for name in sorted({k for v in (base, *values) for k in v}):
+            inner_base = base.get(name, _MISSING)
+            inner = [(leaf, v.get(name, _MISSING)) for leaf, v in changes]
+            inner = [(leaf, v) for leaf, v in inner if v != inner_base]
+            value = _merge_value(inner_base, inner) if inner else inner_base
+            if value is not _MISSING:
+                merged[name] = value
+        return merged
+    return values[-1]
+
+
+def merge_fields(leaves: list[Leaf], ancestor: dict[str, Any]) -> dict[str, Any]:
+    """Field by field against the common ancestor: a field changed on one branch only
+    takes that change; changed alike on several, that value; changed differently, the
+    later edit (per language for localised texts, per entry for any object)."""
+    ordered = sorted(leaves, key=_edit_order)
+    merged: dict[str, Any] = {}
+    for name in sorted({k for body in (ancestor, *(b for _, b in leaves)) for k in body}):
+        base = ancestor.get(name, _MISSING)
+        changes = [(leaf, leaf[1].get(name, _MISSING)) for leaf in ordered]
+        changes = [(leaf, value) for leaf, value in changes if value != base]
+        value = _merge_value(base, changes) if changes else base
+        if value is not _MISSING:
+            merged[name] = value
+    return merged
+
+
 @with_ancestor
 def product_edit(leaves: list[Leaf], ancestor: dict[str, Any] | None) -> dict[str, Any]:
-    """The product rule: the latest edit for every field but ``stock.quantity``, which is
-    merged three-way (:func:`merge_quantity`), since the server writes it too when an
-    accepted order reserves pieces (api/services/stock.py)."""
-    chosen = latest_edit(leaves)
+    """The product rule (and the directory's): a field-level three-way merge
+    (:func:`merge_fields`) when the common ancestor's body is here, else the latest edit
+    for every field; either way ``stock.quantity`` merges as a count
+    (:func:`merge_quantity`), since the server writes it too when an accepted order
+    reserves pieces (api/services/stock.py)."""
+    chosen = latest_edit(leaves) if ancestor is None else merge_fields(leaves, ancestor)
     if _pieces(chosen) is None:
         return chosen  # made to order: no count to keep
     counts = [q for q in (_pieces(body) for _, body in leaves) if q is not None]

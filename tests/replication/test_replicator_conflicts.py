@@ -68,7 +68,9 @@ def edit_apart(spokes, make, first: dict, second: dict) -> None:
     b.put({**make, **second, "_rev": rev})
 
 
-def test_product_edited_on_both_sides_converges_on_the_latest_edit(spokes, hub):
+def test_product_edited_on_both_sides_keeps_both_edits(spokes, hub):
+    """Different fields changed on two servers: each change is kept (a three-way merge
+    against the revision both came from), on both servers and at the hub."""
     (a, _), (b, _) = spokes
     edit_apart(
         spokes,
@@ -82,7 +84,9 @@ def test_product_edited_on_both_sides_converges_on_the_latest_edit(spokes, hub):
     rev, conflicts = winners(hub)["product:1"]
     assert conflicts == []  # resolved, and the resolution is at the hub
     body = a.winner_body("product:1")
-    assert body["status"] == "submitted" and "price_centimes" not in body
+    assert body["status"] == "submitted" and body["price_centimes"] == 9900
+    assert body["updated_at"] == "2026-11-23T10:00:00Z"  # changed on both: the later edit
+    assert b.winner_body("product:1") == body
     tree = a.row("product:1").tree
     # the losing edit is still in the history, closed by a tombstone: nothing was dropped
     assert len(revtree.leaves(tree)) == 2 and len(revtree.deleted_conflicts(tree)) == 1
