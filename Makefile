@@ -69,7 +69,7 @@ bench: install-test node ## Benchmarks (not tests): prints figures and ratios
 	$(PY) -m bench
 
 fuzz: install-test node ## Long property-based runs (more Hypothesis examples)
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests -k "property or fuzz or revtree or differential or agrees or spokes or batching or stock_conflicts"
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests -k "property or fuzz or revtree or differential or agrees or spokes or batching or stock_conflicts or field_merge"
 
 clean: ## Remove the virtual environment, node_modules and var/
 	rm -rf $(VENV) $(JS)/node_modules var

@@ -51,12 +51,23 @@ class Settings:
     firebase_credentials: str = ""  # path of a service-account JSON file
     firebase_project_id: str = ""
     max_request_bytes: int = 8 * 1024 * 1024
-    # Sign-in throttling: per phone number and per client address.
+    # Sign-in throttling (api/services/throttle.py, docs/security.md). A known device (one
+    # that has signed in to the account) has its own count; unknown devices share one
+    # per number and one per address. Free failures, then a delay doubling to a cap.
     lockout_free_failures: int = 5
     lockout_base_seconds: int = 30
-    lockout_max_seconds: int = 24 * 3600
-    address_window_seconds: int = 15 * 60
-    address_max_failures: int = 50
+    lockout_max_seconds: int = 5 * 60
+    # Consecutive failures from unknown devices after which they are locked out of the
+    # number until a coordinator lifts it (NIST SP 800-63B 5.2.2: at most 100).
+    lockout_max_failures: int = 100
+    # Consecutive failures after which a known device is forgotten (an unknown device again).
+    device_max_failures: int = 10
+    # A device stays known this long after its last successful sign-in.
+    device_credential_days: int = 365
+    address_free_failures: int = 20
+    address_base_seconds: int = 10
+    address_max_seconds: int = 5 * 60
+    address_leak_seconds: int = 5 * 60  # one counted failure forgiven per this long
     # argon2id cost; OWASP's minimum is 19 MiB, 2 iterations.
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2

@@ -162,6 +162,18 @@ class TooManyRequests(AppError):
     message = "Too many attempts. Try again later."
 
 
+class SignInLocked(TooManyRequests):
+    """Unknown devices are locked out of this number until a coordinator lifts it; the
+    devices that have signed in to the account before still can."""
+
+    code = "sign_in_locked"
+    message = (
+        "Too many wrong attempts from new devices: signing in to this number from a new "
+        "device is locked. Use a phone that has signed in before, or ask your "
+        "cooperative's coordinator to lift the lock."
+    )
+
+
 class NotConfigured(AppError):
     """A feature that needs configuration this server does not have."""
 

@@ -8,6 +8,8 @@ Nested schemas are inlined because flask-restx does not follow ``$ref`` inside a
 
 from __future__ import annotations
 
+import threading
+from functools import cached_property
 from typing import Any
 
 from apispec import APISpec
@@ -16,12 +18,18 @@ from flask import Blueprint, request
 from flask_restx import Api, Namespace
 from marshmallow import Schema, ValidationError
 
+from schemas.errors import ErrorSchema
+from schemas.fields import Phone
 from sync.store.json_values import find_problem
 
 from .errors import AppError, InvalidJSON, UnsupportedMediaType, from_exception
+from .swagger_errors import ERROR_MODEL, ErrorSwagger
 
 _plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
 APISpec("hirfa", "1", "2.0", plugins=[_plugin])
+# Which numbers are valid is libphonenumber's per-country rules, not a pattern: a format of
+# its own says so (Swagger 2.0 allows any format name).
+_plugin.map_to_openapi_type(Phone, "string", "phone")
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,7 +42,21 @@ AUTHORIZATIONS = {
     }
 }
 
-api = Api(
+
+class _Api(Api):
+    """The Api, its Swagger written with every operation's error responses."""
+
+    _schema_guard = threading.Lock()
+
+    @cached_property
+    def __schema__(self):
+        with self._schema_guard:
+            if not self._schema:
+                self._schema = ErrorSwagger(self).as_dict()
+        return self._schema
+
+
+api = _Api(
     blueprint,
     version="1.0",
     title="Hirfa API",
@@ -61,11 +83,15 @@ def _restx_error(exc: Exception):
 _models: dict[str, Any] = {}
 
 
-def model(schema_cls: type[Schema]):
-    """The Swagger model of a marshmallow schema, registered once on the Api."""
+def model(schema_cls: type[Schema], *, partial: bool = False):
+    """The Swagger model of a marshmallow schema, registered once on the Api; ``partial``
+    for a body loaded with ``load_body(..., partial=True)``, where no top-level field is
+    required."""
     name = schema_cls.__name__.removesuffix("Schema")
     if name not in _models:
         jsonschema = _plugin.converter.schema2jsonschema(schema_cls)
+        if partial:
+            jsonschema.pop("required", None)
         # Where the fields' examples together would make an invalid body (either `pin` or
         # `password`), the schema names the example of the whole body.
         if example := getattr(schema_cls, "swagger_example", None):
@@ -74,8 +100,16 @@ def model(schema_cls: type[Schema]):
     return _models[name]
 
 
+# The body of every error response (api/swagger_errors.py refers to it by name).
+assert model(ErrorSchema).name == ERROR_MODEL
+
+
 def load_body(schema: Schema | type[Schema], *, partial: bool = False) -> dict[str, Any]:
-    """Parse the JSON body with a marshmallow schema: 415, invalid JSON and 400 as AppErrors."""
+    """Parse the JSON body with a marshmallow schema: 415, invalid JSON and 400 as AppErrors.
+
+    ``partial``: any top-level field may be left out (a PATCH); a field that is sent
+    replaces the old one whole, so what it nests must be complete.
+    """
     if isinstance(schema, type):
         schema = schema()
     if not request.is_json:
@@ -94,7 +128,8 @@ def load_body(schema: Schema | type[Schema], *, partial: bool = False) -> dict[s
     if problem is not None:  # half a character, NaN: nothing the store could keep
         raise from_exception(problem)
     try:
-        return schema.load(data, partial=partial)
+        # Field names, not True: marshmallow would let nested fields be left out too.
+        return schema.load(data, partial=tuple(schema.fields) if partial else False)
     except ValidationError as exc:
         # Converted here: flask-restx would answer with the exception's ``data`` attribute
         # (the rejected input) instead of our error body.

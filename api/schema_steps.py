@@ -228,6 +228,76 @@ def review_queue(db: sqlite_utils.Database) -> None:
     )
 
 
+def sign_in_devices(db: sqlite_utils.Database) -> None:
+    # The phones and browsers that have signed in to each account (their device
+    # credentials, api/services/known_devices.py), each with its own count of failures
+    # (api/services/throttle.py). The counts of the old lock-out (up to 24 hours, and
+    # per-address windows counted another way) are dropped: they would lock people out
+    # under rules that no longer apply.
+    run_script(
+        db,
+        """
+        CREATE TABLE sign_in_devices (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            created_at REAL NOT NULL,
+            last_success_at REAL NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sign_in_devices_user ON sign_in_devices(user_id, last_success_at);
+        DELETE FROM sign_in_failures;
+        """,
+    )
+
+
+def list_indexes(db: sqlite_utils.Database) -> None:
+    # The lists of products and orders read list_index, kept from the changes feed
+    # before each read (api/services/list_index.py): a row per document and channel
+    # (a copy of doc_channels, plus channel '*' for admins) with the type, status and
+    # category of the winner; two indexes, by type and by type and status, each in
+    # sequence order (a page is a range read in change order) and carrying the category
+    # (a filter on it reads the index alone). list_counts: live documents per channel,
+    # type and status (the review queue's counts). The review queue's order gets the
+    # cooperative and category it is filtered by.
+    run_script(
+        db,
+        """
+        CREATE TABLE list_index (
+            channel TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            kind TEXT,
+            status TEXT,
+            category TEXT,
+            PRIMARY KEY (channel, doc_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX list_index_kind ON list_index(channel, kind, seq, category);
+        CREATE INDEX list_index_status ON list_index(channel, kind, status, seq, category);
+        CREATE TABLE list_counts (
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (channel, kind, status)
+        ) WITHOUT ROWID;
+        CREATE TABLE list_index_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO list_index_state (key, value) VALUES ('seq', 0);
+        ALTER TABLE review_submissions ADD COLUMN cooperative TEXT;
+        ALTER TABLE review_submissions ADD COLUMN category TEXT;
+        UPDATE review_submissions SET (cooperative, category) = (
+            SELECT json_extract(r.body, '$.cooperative'), json_extract(r.body, '$.category')
+            FROM docs d JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner
+            WHERE d.id = review_submissions.product_id
+        );
+        CREATE INDEX review_submissions_cooperative ON review_submissions(cooperative, seq);
+        CREATE INDEX review_submissions_cooperative_category
+            ON review_submissions(cooperative, category, seq);
+        CREATE INDEX review_submissions_category ON review_submissions(category, seq);
+        """,
+    )
+
+
 MIGRATIONS = [
     (1, "accounts", accounts),
     (3, "uploads", uploads),
@@ -235,4 +305,6 @@ MIGRATIONS = [
     (6, "orders and push", orders_push),
     (7, "public catalogue index", catalog),
     (9, "review queue order; catalogue search re-indexed", review_queue),
+    (10, "sign-in devices; lock-outs counted anew", sign_in_devices),
+    (11, "list indexes: lists of products and orders, review queue", list_indexes),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,8 @@ class Hirfa:
         # Called as callback(db, MediaInfo) once an uploaded photo is processed, inside
         # the write transaction that completes the upload (api/services/uploads.py).
         self.on_media_ready: list[Callable[[sqlite_utils.Database, Any], None]] = []
+        # The time the sign-in throttle counts by; the tests put a clock they move here.
+        self.clock: Callable[[], float] = time.time
 
     def db(self) -> sqlite_utils.Database:
         """This request's connection (one per thread; SQLite connections are not shared)."""

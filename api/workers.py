@@ -20,7 +20,7 @@ from sync.rules import resolution
 
 from . import state
 from .config import Settings
-from .services import media_replication, order_feed
+from .services import list_index, media_replication, order_feed
 from .services.push import digest
 from .services.push.dispatcher import Dispatcher, Policy
 from .services.push.transport_console import ConsoleTransport
@@ -69,6 +69,9 @@ def make_dispatcher(
     def before_pass(db, now: float) -> None:
         # Orders that changed by sync or replication get their notifications here too.
         order_feed.process(hirfa.store(db))
+        # The lists' index follows what phones and the hub wrote, so the next list read
+        # does not pay for catching up (api/services/list_index.py).
+        list_index.follow(db)
         if now - last_digest[0] >= settings.push_digest_seconds:
             digest.queue_uploads_waiting(db, now)
             last_digest[0] = now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import low_bandwidth, photos, push, replicator, sync_pouchdb
+from bench import lists, low_bandwidth, photos, push, replicator, sync_pouchdb
 
 BENCHMARKS = {
     "sync_pouchdb": sync_pouchdb,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "push": push,
     "low_bandwidth": low_bandwidth,
     "replicator": replicator,
+    "lists": lists,
 }
 
 

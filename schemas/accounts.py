@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from schemas.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
 
-from .fields import Phone
+from .fields import Phone, StrictBoolean
 
 PIN = fields.String(
     validate=validate.Regexp(r"^[0-9]{4,8}$", error="A PIN is 4 to 8 digits."),
@@ -41,6 +41,10 @@ def _display_name(example: str) -> fields.String:
     )
 
 
+# A device credential (api/services/known_devices.py): ours are 66 characters.
+DEVICE_CREDENTIAL_MAX = 200
+DEVICE_CREDENTIAL_EXAMPLE = "Xq3k9Zt0bH2mVw8RcY1uJg.9mB4f0Yt1wQeL7sK2nHcV5xA8pZ3rT6uJ0dG4iE9yWl"
+
 # Not the PIN/password rules of accounts: an old secret may predate them. The upper bound
 # caps the argon2 work one request can ask for.
 SIGN_IN_SECRET = validate.Length(min=1, max=200)
@@ -56,8 +60,24 @@ class SignInSchema(Schema):
         validate=SIGN_IN_SECRET,
         metadata={"description": "the password, or send `pin`", "example": "hirfa-buyer-2026"},
     )
+    device_credential = fields.String(
+        validate=validate.Length(max=DEVICE_CREDENTIAL_MAX),
+        metadata={
+            "description": (
+                "the `device_credential` this phone got at its last sign-in to this account "
+                "(or send it as the `X-Device-Credential` header): failures from other "
+                "devices never hold a known device back. Optional; one that is not valid "
+                "(forged, another account's, forgotten) counts as a new device, not an error."
+            ),
+            "example": DEVICE_CREDENTIAL_EXAMPLE,
+        },
+    )
     # The whole body's example (api/rest.py): one secret, as a valid request has.
-    swagger_example = {"phone": "0600000100", "pin": "2580"}
+    swagger_example = {
+        "phone": "0600000100",
+        "pin": "2580",
+        "device_credential": DEVICE_CREDENTIAL_EXAMPLE,
+    }
 
     @validates_schema
     def one_secret(self, data, **kwargs):
@@ -102,6 +122,18 @@ class SessionSchema(TokenPairSchema):
     user = fields.Nested(UserSchema)
 
 
+class SignInSessionSchema(SessionSchema):
+    device_credential = fields.String(
+        metadata={
+            "description": (
+                "this device's credential for this account: keep it (the app's private "
+                "storage) and send it back at every sign-in to the account"
+            ),
+            "example": DEVICE_CREDENTIAL_EXAMPLE,
+        }
+    )
+
+
 class ProfileUpdateSchema(Schema):
     display_name = fields.String(
         validate=validate.Length(min=1, max=120), metadata={"example": "Fatima Ait Ali"}
@@ -144,7 +176,7 @@ class ResetPinSchema(Schema):
 
 
 class DisableSchema(Schema):
-    disabled = fields.Boolean(required=True, metadata={"example": True})
+    disabled = StrictBoolean(required=True, metadata={"example": True})
 
 
 class CooperativeSchema(Schema):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .fields import StrictBoolean
+
 PUSH_STATUSES = ("ok", "conflict", "forbidden", "invalid")
 
 _EXAMPLE_DOC = {
@@ -88,7 +90,7 @@ class SyncRequestSchema(Schema):
             "example": 65536,
         },
     )
-    pull = fields.Boolean(
+    pull = StrictBoolean(
         load_default=True,
         metadata={"description": "false: push only, no changes in the answer.", "example": True},
     )

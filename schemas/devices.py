@@ -26,6 +26,12 @@ class DeviceRegisterSchema(Schema):
 
 
 class DeviceSchema(DeviceRegisterSchema):
+    # Registered without them, a device has none: the answer says null.
+    locale = fields.String(
+        allow_none=True,
+        metadata={"description": "language of this phone's notifications", "example": "ar"},
+    )
+    app_version = fields.String(allow_none=True, metadata={"example": "1.4.2"})
     created_at = fields.Float(metadata={"example": 1763800000.0})
     updated_at = fields.Float(metadata={"example": 1763800000.0})
 

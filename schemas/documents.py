@@ -10,6 +10,8 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, vali
 
 from schemas.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
 
+from .fields import StrictFloat
+
 PRODUCT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "archived")
 # What an artisan (or a coordinator editing for her) may set; the rest is the review's.
 AUTHOR_STATUSES = ("draft", "submitted", "archived")
@@ -68,9 +70,9 @@ def _example(value):
 
 
 class Dimensions(Schema):
-    length_cm = fields.Float(validate=validate.Range(min=0), metadata=_example(200.0))
-    width_cm = fields.Float(validate=validate.Range(min=0), metadata=_example(140.0))
-    height_cm = fields.Float(validate=validate.Range(min=0), metadata=_example(1.5))
+    length_cm = StrictFloat(validate=validate.Range(min=0), metadata=_example(200.0))
+    width_cm = StrictFloat(validate=validate.Range(min=0), metadata=_example(140.0))
+    height_cm = StrictFloat(validate=validate.Range(min=0), metadata=_example(1.5))
 
 
 class Stock(Schema):

@@ -16,3 +16,23 @@ class Phone(fields.String):
             return normalise_phone(raw)
         except InvalidPhone as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` and nothing else: marshmallow's Boolean also takes "yes", 1,
+    "on"..., which the docs (``type: boolean``) do not promise and clients must not rely on."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class StrictFloat(fields.Float):
+    """A JSON number: marshmallow's Float also takes the string "200", which the docs
+    (``type: number``) do not promise."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -6,15 +6,18 @@ from flask import request
 from flask_restx import Resource
 
 from schemas.accounts import (
+    DEVICE_CREDENTIAL_EXAMPLE,
     FirebaseExchangeSchema,
     ProfileUpdateSchema,
     RefreshSchema,
     SessionSchema,
     SignInSchema,
+    SignInSessionSchema,
     UserSchema,
 )
 from schemas.devices import LogoutSchema
 
+from ..errors import AccountDisabled
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import accounts, devices, sessions, tokens
@@ -33,28 +36,60 @@ class Login(Resource):
     @ns.doc(
         description=(
             "Sign in with a phone number (any format, normalised to E.164) and either a "
-            "`pin` (4-8 digits) or a `password`. Returns a short-lived access token and a "
-            "long-lived refresh token. Repeated wrong attempts lock the number out for a "
-            "growing time (429 with `Retry-After`)."
-        )
+            "`pin` (4-8 digits) or a `password`. Returns a short-lived access token, a "
+            "long-lived refresh token and this device's `device_credential` for the "
+            "account: keep it and send it back at every sign-in (in the body, or as "
+            "`X-Device-Credential`). Wrong attempts from a known device count for that "
+            "device only; failures from elsewhere never hold it back. Unknown devices wait "
+            "a growing delay per number and per address after a few wrong attempts (429 "
+            "`too_many_requests` with `Retry-After`, at most 5 minutes), and after 100 in a "
+            "row are locked out of the number until a coordinator lifts it (429 "
+            "`sign_in_locked`; `POST /users/{id}/unlock`)."
+        ),
+        params={
+            "X-Device-Credential": {
+                "in": "header",
+                "description": (
+                    "the `device_credential` of this device's last sign-in to the account "
+                    "(or send `device_credential` in the body)"
+                ),
+                "example": DEVICE_CREDENTIAL_EXAMPLE,
+            }
+        },
     )
     @ns.expect(model(SignInSchema), validate=False)
-    @ns.response(200, "Signed in", model(SessionSchema))
+    @ns.response(200, "Signed in", model(SignInSessionSchema))
     @ns.response(401, "Wrong phone number or secret")
-    @ns.response(429, "Locked out for a while")
+    @ns.response(403, "The account is disabled", error=AccountDisabled)
+    @ns.response(
+        429,
+        "Wait `Retry-After` seconds (`too_many_requests`, `details.scope`: `device`, "
+        "`phone` or `addr`), or unknown devices are locked out of this number "
+        "(`sign_in_locked`)",
+    )
     def post(self):
         """Sign in"""
         data = load_body(SignInSchema)
         app = hirfa()
-        user, pair = sessions.sign_in(
+        sent = [data.get("device_credential"), request.headers.get("X-Device-Credential")]
+        signed = sessions.sign_in(
             app.db(),
             app.settings,
             app.hasher,
             data["phone"],
             data["pin"] if "pin" in data else data["password"],
             request.remote_addr or "unknown",
+            device_credentials=[c for c in sent if c],
+            now=app.clock(),
         )
-        return _session(user, pair)
+        return dump(
+            SignInSessionSchema,
+            {
+                **signed.pair.to_dict(),
+                "user": signed.user.to_dict(),
+                "device_credential": signed.device_credential,
+            },
+        )
 
 
 @ns.route("/refresh")
@@ -70,6 +105,7 @@ class Refresh(Resource):
     @ns.expect(model(RefreshSchema), validate=False)
     @ns.response(200, "New tokens", model(SessionSchema))
     @ns.response(401, "The refresh token is unknown, expired, revoked or reused")
+    @ns.response(403, "The account is disabled", error=AccountDisabled)
     def post(self):
         """Refresh the tokens"""
         data = load_body(RefreshSchema)
@@ -89,6 +125,8 @@ class FirebaseExchange(Resource):
     )
     @ns.expect(model(FirebaseExchangeSchema), validate=False)
     @ns.response(200, "Signed in", model(SessionSchema))
+    @ns.response(401, "The ID token is not valid, or no account has its phone number")
+    @ns.response(403, "The account is disabled", error=AccountDisabled)
     @ns.response(501, "Firebase is not configured")
     def post(self):
         """Sign in with Firebase"""

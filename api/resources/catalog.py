@@ -13,10 +13,15 @@ from ..errors import BadRequest
 from ..rest import dump, model, namespace
 from ..services import catalog, profiles
 from ..state import hirfa
-from .params import int_arg
+from .params import IntParam, bool_arg, bool_param, choice_param
 
 ns = namespace("catalog", "The public catalogue of approved products.")
 profiles_ns = namespace("artisans", "Public profiles of artisans.")
+
+
+MIN_PRICE = IntParam("min_price", "centimes", 0, 10**12, None, 10000)
+MAX_PRICE = IntParam("max_price", "centimes", 0, 10**12, None, 900000)
+LIMIT = IntParam("limit", "page size", 1, catalog.PAGE_MAX, 24, 24)
 
 
 def _filters() -> dict:
@@ -28,11 +33,11 @@ def _filters() -> dict:
             raise BadRequest(f"Unknown {name} {value!r}.", details={"allowed": sorted(allowed)})
         out[name] = value
     out["cooperative"] = args.get("cooperative")
-    out["min_price"] = int_arg("min_price", None, 0, 10**12)
-    out["max_price"] = int_arg("max_price", None, 0, 10**12)
-    out["limit"] = int_arg("limit", 24, 1, catalog.PAGE_MAX)
+    out["min_price"] = MIN_PRICE.read()
+    out["max_price"] = MAX_PRICE.read()
+    out["limit"] = LIMIT.read()
     for name in ("customisable", "available"):
-        out[name] = args.get(name, "").lower() in ("1", "true", "yes")
+        out[name] = bool_arg(name)
     sort = args.get("sort")
     if sort and sort not in catalog.SORTS:
         raise BadRequest(f"Unknown sort {sort!r}.", details={"allowed": list(catalog.SORTS)})
@@ -51,18 +56,21 @@ class Catalog(Resource):
         ),
         params={
             "q": {"description": "search words", "example": "زربية"},
-            "category": {"description": "category code", "example": "carpets"},
-            "region": {"description": "region code", "example": "fes-meknes"},
+            "category": choice_param(
+                "category code", sorted(CATEGORY_CODES), "carpets", empty_is_absent=True
+            ),
+            "region": choice_param(
+                "region code", sorted(REGION_CODES), "fes-meknes", empty_is_absent=True
+            ),
             "cooperative": {"description": "cooperative id", "example": "coop-taza-zerbia"},
-            "min_price": {"description": "centimes", "example": "10000"},
-            "max_price": {"description": "centimes", "example": "900000"},
-            "customisable": {"description": "only products with options", "example": "true"},
-            "available": {"description": "in stock or made to order", "example": "true"},
-            "sort": {
-                "description": "newest, price_asc, price_desc, relevance",
-                "example": "newest",
-            },
-            "limit": {"description": f"1-{catalog.PAGE_MAX}, default 24", "example": "24"},
+            **MIN_PRICE.doc(),
+            **MAX_PRICE.doc(),
+            "customisable": bool_param("only products with options"),
+            "available": bool_param("in stock or made to order"),
+            "sort": choice_param(
+                "order of the results", catalog.SORTS, "newest", empty_is_absent=True
+            ),
+            **LIMIT.doc(),
             "cursor": {"description": "`next` of the previous page", "example": ""},
         },
     )

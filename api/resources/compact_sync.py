@@ -49,6 +49,7 @@ class CompactSync(Resource):
     @ns.doc(security="bearer", description=DESCRIPTION)
     @ns.expect(model(SyncRequestSchema), validate=False)
     @ns.response(200, "Outcomes, changes, the next cursor", model(SyncResponseSchema))
+    @ns.response(409, "This `request_id` came before with another body")
     @login_required()
     def post(self, db: str):
         """Push and pull in one round trip"""

@@ -11,9 +11,9 @@ from schemas.orders import OrderCreateSchema, OrderMoveSchema, OrderPageSchema, 
 from ..errors import AppError, BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services import orders
+from ..services import idempotency, orders
 from ..state import hirfa
-from .params import idempotent, int_arg, with_etag
+from .params import LIMIT, NOT_BLANK, SINCE, choice_param, idempotent, with_etag
 
 ns = namespace("orders", "Buyers order approved pieces; artisans answer, even offline.")
 
@@ -44,17 +44,16 @@ class Orders(Resource):
             "coordinator's cooperatives'. `since` is the cursor returned as `next`."
         ),
         params={
-            "since": {"description": "cursor from a previous page", "example": "0"},
-            "limit": {"description": "1 to 200 (default 50)", "example": "50"},
-            "status": {"description": "one order status", "example": "placed"},
+            **SINCE.doc(),
+            **LIMIT.doc(),
+            "status": choice_param("one order status", ORDER_STATUSES, "placed"),
         },
     )
     @ns.response(200, "A page of orders", model(OrderPageSchema))
     @login_required(*PARTIES)
     def get(self):
         """List my orders"""
-        since = int_arg("since", 0, 0, 2**62)
-        limit = int_arg("limit", 50, 1, 200)
+        since, limit = SINCE.read(), LIMIT.read()
         status = request.args.get("status")
         if status is not None and status not in ORDER_STATUSES:
             raise BadRequest(f"Unknown status {status!r}.", details={"allowed": ORDER_STATUSES})
@@ -75,8 +74,10 @@ class Orders(Resource):
             "Idempotency-Key": {
                 "in": "header",
                 "description": "required: any unique string, the same on every retry",
-                "example": "c1a7-order-1",
                 "required": True,
+                "pattern": NOT_BLANK,
+                "maxLength": idempotency.MAX_KEY_LENGTH,
+                "example": "c1a7-order-1",
             }
         },
     )

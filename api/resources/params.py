@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,16 +13,86 @@ from ..security import current_user
 from ..services import idempotency
 from ..state import hirfa
 
+INTEGER = re.compile(r"-?[0-9]{1,20}")
+
+
+class IntParam:
+    """An integer query parameter: its Swagger entry and its reading from one definition,
+    so the documented type and bounds are the ones enforced."""
+
+    def __init__(
+        self, name: str, description: str, low: int, high: int, default: int | None, example: int
+    ):
+        self.name, self.low, self.high, self.default = name, low, high, default
+        self.description, self.example = description, example
+
+    def doc(self) -> dict[str, dict[str, Any]]:
+        """``{name: entry}`` for ``@ns.doc(params=...)``."""
+        entry = {
+            "type": "integer",
+            "minimum": self.low,
+            "maximum": self.high,
+            "allowEmptyValue": True,  # `?limit=` is no limit given
+            "description": self.description,
+            "example": self.example,
+        }
+        if self.default is not None:
+            entry["default"] = self.default
+        return {self.name: entry}
+
+    def read(self) -> int | None:
+        return int_arg(self.name, self.default, self.low, self.high)
+
+
+SINCE = IntParam("since", "cursor: `next` of the previous page", 0, 2**62, 0, 0)
+LIMIT = IntParam("limit", "page size", 1, 200, 50, 50)
+
+
+def choice_param(
+    description: str, choices, example: str, *, empty_is_absent: bool = False
+) -> dict[str, Any]:
+    """A query parameter that takes one of ``choices`` (anything else is a 400)."""
+    entry = {"type": "string", "enum": list(choices), "description": description}
+    if empty_is_absent:
+        entry["allowEmptyValue"] = True
+    return {**entry, "example": example}
+
+
+def bool_param(description: str) -> dict[str, Any]:
+    """The Swagger entry of a ``bool_arg``."""
+    return {
+        "type": "boolean",
+        "allowEmptyValue": True,
+        "description": f"{description}; absent or empty: false",
+        "example": True,
+    }
+
+
+# A header that must carry something: an empty or blank value counts as no header.
+NOT_BLANK = r"\S"
+
+
+def bool_arg(name: str) -> bool:
+    """A boolean query parameter, ``true`` or ``false`` (as Swagger sends them) or 1/0;
+    absent is false, anything else a 400 rather than a filter silently dropped."""
+    raw = request.args.get(name, "").lower()
+    if raw in ("", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise BadRequest(f"`{name}` is true or false.", details={name: raw})
+
 
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     """An integer query parameter within [low, high], or a 400 that says so."""
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"`{name}` is an integer.", details={name: raw}) from exc
+    # Digits as Swagger's `integer` has them: int() would also take "+5", " 5", "1_000"
+    # and Arabic-Indic digits.
+    if not INTEGER.fullmatch(raw):
+        raise BadRequest(f"`{name}` is an integer.", details={name: raw})
+    value = int(raw)
     if not low <= value <= high:
         raise BadRequest(f"`{name}` is between {low} and {high}.", details={name: value})
     return value

@@ -27,6 +27,8 @@ class Photos(Resource):
     )
     @ns.expect(model(PhotoCreateSchema), validate=False)
     @ns.response(201, "Created", model(PhotoSchema))
+    @ns.response(404, "No such artisan (`artisan_id`) in your cooperatives")
+    @ns.response(409, "The id is taken")
     @login_required("artisan", "coordinator", "admin")
     def post(self):
         """Declare a photo"""

@@ -16,9 +16,9 @@ from schemas.products import (
 from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services import products
+from ..services import idempotency, products
 from ..state import hirfa
-from .params import idempotent, int_arg, with_etag
+from .params import LIMIT, NOT_BLANK, SINCE, choice_param, idempotent, with_etag
 
 ns = namespace("products", "An artisan's listings (and coordinators listing for them).")
 
@@ -36,9 +36,9 @@ class Products(Resource):
             "`deleted`. Filters: `status`, `category`."
         ),
         params={
-            "since": {"description": "cursor from a previous page", "example": "0"},
-            "limit": {"description": "1 to 200 (default 50)", "example": "50"},
-            "status": {"description": "one product status", "example": "submitted"},
+            **SINCE.doc(),
+            **LIMIT.doc(),
+            "status": choice_param("one product status", PRODUCT_STATUSES, "submitted"),
             "category": {"description": "a category code", "example": "carpets"},
         },
     )
@@ -47,8 +47,7 @@ class Products(Resource):
     def get(self):
         """List my products"""
         args = request.args
-        since = int_arg("since", 0, 0, 2**62)
-        limit = int_arg("limit", 50, 1, 200)
+        since, limit = SINCE.read(), LIMIT.read()
         status = args.get("status")
         if status is not None and status not in PRODUCT_STATUSES:
             raise BadRequest(
@@ -70,12 +69,14 @@ class Products(Resource):
             "Idempotency-Key": {
                 "in": "header",
                 "description": "any unique string",
+                "maxLength": idempotency.MAX_KEY_LENGTH,
                 "example": "3b8e6f0e-listing-1",
             }
         },
     )
     @ns.expect(model(ProductCreateSchema), validate=False)
     @ns.response(201, "Created", model(ProductSchema))
+    @ns.response(404, "No such artisan (`artisan_id`) in your cooperatives")
     @ns.response(409, "The id is taken")
     @login_required(*ROLES)
     def post(self):
@@ -125,13 +126,14 @@ class Product(Resource):
                 "in": "header",
                 "description": "the revision you edited",
                 "example": '"2-5f0c"',
+                "required": True,
+                "pattern": NOT_BLANK,
             }
         },
     )
-    @ns.expect(model(ProductUpdateSchema), validate=False)
+    @ns.expect(model(ProductUpdateSchema, partial=True), validate=False)
     @ns.response(200, "Updated", model(ProductSchema))
     @ns.response(412, "Stale revision")
-    @ns.response(428, "If-Match missing")
     @login_required(*ROLES)
     def patch(self, product_id: str):
         """Update a product"""
@@ -144,12 +146,17 @@ class Product(Resource):
 
     @ns.doc(
         security="bearer",
-        description="Delete a product (a tombstone syncs to phones).",
+        description=(
+            "Delete a product (a tombstone syncs to phones). `If-Match` must carry its "
+            "current revision (412 if stale)."
+        ),
         params={
             "If-Match": {
                 "in": "header",
                 "description": "the current revision",
                 "example": '"2-5f0c"',
+                "required": True,
+                "pattern": NOT_BLANK,
             }
         },
     )

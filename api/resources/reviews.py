@@ -17,7 +17,9 @@ from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import photo_docs, reviews
 from ..state import hirfa
-from .params import int_arg
+from .params import LIMIT, IntParam
+
+OFFSET = IntParam("offset", "skip this many", 0, 10**6, 0, 0)
 
 ns = namespace(
     "reviews",
@@ -40,8 +42,8 @@ class Queue(Resource):
                 "example": "coop-taza-zerbia",
             },
             "category": {"description": "a category code", "example": "carpets"},
-            "limit": {"description": "1-200, default 50", "example": "50"},
-            "offset": {"description": "skip this many", "example": "0"},
+            **LIMIT.doc(),
+            **OFFSET.doc(),
         },
     )
     @ns.response(200, "The queue", model(QueueSchema))
@@ -52,8 +54,8 @@ class Queue(Resource):
         filters = {
             "cooperative": request.args.get("cooperative"),
             "category": request.args.get("category"),
-            "limit": int_arg("limit", 50, 1, 200),
-            "offset": int_arg("offset", 0, 0, 10**6),
+            "limit": LIMIT.read(),
+            "offset": OFFSET.read(),
         }
         page = reviews.queue(store, current_user(), filters)
         for item in page["items"]:

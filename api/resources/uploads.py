@@ -140,8 +140,19 @@ STATE = {
 
 # Swagger 2.0 has no `example` for parameters: `x-example` is what Swagger UI fills in.
 TUS_HEADERS = {
-    "Tus-Resumable": {"in": "header", "description": "always `1.0.0`", "x-example": "1.0.0"},
+    "Tus-Resumable": {
+        "in": "header",
+        "description": "always `1.0.0`",
+        "enum": [tus.TUS_VERSION],
+        "required": True,
+        "x-example": "1.0.0",
+    },
 }
+# A byte count or offset: tus.parse_length takes at most 18 ASCII digits.
+BYTES = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+LENGTH = {**BYTES, "minimum": 1}  # no photo is empty
+WRONG_TUS = (412, "Tus-Resumable is not 1.0.0")
+BASE64 = r"([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
 
 
 @ns.route("")
@@ -165,10 +176,17 @@ class Uploads(Resource):
         ),
         params={
             **TUS_HEADERS,
-            "Upload-Length": {"in": "header", "description": "file size", "x-example": "48213"},
+            "Upload-Length": {
+                "in": "header",
+                "description": "file size",
+                "required": True,
+                **LENGTH,
+                "x-example": 48213,
+            },
             "Upload-Metadata": {
                 "in": "header",
                 "description": "`sha256 <b64>,filename <b64>`",
+                "required": True,
                 "x-example": "sha256 MjY4MDYxYTNjNGY3ZjEwM2JkYmY0OWU5MzNjZmJmMzQ1ZWRhM2JiNDFl"
                 "Nzk2YzRiMWUxY2IwZDJkY2RkMTYzOQ==",
             },
@@ -185,8 +203,12 @@ class Uploads(Resource):
         },
     )
     @ns.response(400, "Upload-Length or Upload-Metadata invalid (sha256 missing)")
-    @ns.response(412, "Tus-Resumable is not 1.0.0")
+    @ns.response(*WRONG_TUS, error=tus.TusVersionUnsupported)
     @ns.response(413, "Larger than Tus-Max-Size")
+    @ns.response(415, "A first chunk without `Content-Type: application/offset+octet-stream`")
+    @ns.response(
+        422, "A whole file in the first chunk that is not its sha256", error=media.Sha256Mismatch
+    )
     @login_required(*UPLOAD_ROLES)
     def post(self):
         """Create an upload"""
@@ -202,7 +224,7 @@ class Uploads(Resource):
             request.headers.get("Upload-Metadata"),
         )
         location = f"{request.base_url.rstrip('/')}/{upload.id}"
-        if request.content_length or length == 0:
+        if request.content_length:
             try:
                 upload = _receive(upload.id, 0)
             except Exception as exc:  # noqa: BLE001  the upload exists: say where it is
@@ -239,7 +261,8 @@ class UploadSession(Resource):
         headers={**STATE, "Upload-Length": _header("the whole file's size", "48213")},
     )
     @ns.response(404, "No such upload (or not yours)")
-    @ns.response(410, "Expired")
+    @ns.response(410, "Expired", error=tus.UploadExpired)
+    @ns.response(*WRONG_TUS, error=tus.TusVersionUnsupported)
     @login_required(*UPLOAD_ROLES)
     def head(self, upload_id: str):
         """Ask where to resume"""
@@ -252,16 +275,26 @@ class UploadSession(Resource):
 
     @ns.doc(
         security="bearer",
+        consumes=[CHUNK_TYPE],
         params={
             **TUS_HEADERS,
+            "chunk": {
+                "in": "body",
+                "required": True,
+                "description": "the bytes, from Upload-Offset on",
+                "schema": {"type": "string", "format": "binary"},
+            },
             "Upload-Offset": {
                 "in": "header",
                 "description": "where this chunk starts",
-                "x-example": "32768",
+                "required": True,
+                **BYTES,
+                "x-example": 32768,
             },
             "Upload-Checksum": {
                 "in": "header",
                 "description": "`sha1 <b64>` or `sha256 <b64>` of this chunk",
+                "pattern": rf"^(sha1|sha256) {BASE64}$",
                 "x-example": "sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=",
             },
         },
@@ -273,12 +306,17 @@ class UploadSession(Resource):
         ),
     )
     @ns.response(204, "Stored; Upload-Offset is the new offset", headers=STATE)
-    @ns.response(409, "Upload-Offset is not the upload's offset")
+    @ns.response(409, "Upload-Offset is not the upload's offset", error=tus.OffsetMismatch)
+    @ns.response(*WRONG_TUS, error=tus.TusVersionUnsupported)
     @ns.response(413, "Chunk past Upload-Length, or too many pixels")
-    @ns.response(415, "Not a JPEG, PNG or WebP (or wrong Content-Type)")
-    @ns.response(422, "sha256 mismatch, or a damaged/truncated image")
-    @ns.response(423, "Another request is writing this upload")
-    @ns.response(460, "Upload-Checksum mismatch; the chunk was discarded")
+    @ns.response(
+        415, "Not a JPEG, PNG or WebP (or wrong Content-Type)", error=media.UnsupportedImageType
+    )
+    @ns.response(422, "sha256 mismatch, or a damaged/truncated image", error=media.Sha256Mismatch)
+    @ns.response(423, "Another request is writing this upload", error=tus.UploadLocked)
+    @ns.response(
+        460, "Upload-Checksum mismatch; the chunk was discarded", error=tus.ChecksumMismatch
+    )
     @login_required(*UPLOAD_ROLES)
     def patch(self, upload_id: str):
         """Append a chunk"""
@@ -293,6 +331,7 @@ class UploadSession(Resource):
     )
     @ns.response(204, "Deleted")
     @ns.response(404, "No such upload (or not yours)")
+    @ns.response(*WRONG_TUS, error=tus.TusVersionUnsupported)
     @login_required(*UPLOAD_ROLES)
     def delete(self, upload_id: str):
         """Terminate an upload"""

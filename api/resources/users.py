@@ -140,6 +140,29 @@ class ResetPin(Resource):
         return "", 204
 
 
+@ns.route("/users/<string:user_id>/unlock")
+@ns.param("user_id", "The account's id", example="art_5f2c9e1a7b3d4c60")
+class Unlock(Resource):
+    @ns.doc(
+        security="bearer",
+        description=(
+            "Lift the sign-in locks of an artisan of one's cooperative (admins: anyone): "
+            "the lock of new devices on her number (after 100 wrong attempts in a row from "
+            "devices that never signed in to her account) and the delays of her own "
+            "devices. Her PIN and her sessions stay as they are; to cut off a lost phone, "
+            "reset the PIN instead (which lifts the locks too)."
+        ),
+    )
+    @ns.response(204, "Locks lifted")
+    @ns.response(403, "Not this artisan's coordinator")
+    @ns.response(404, "No such user")
+    @login_required("coordinator", "admin")
+    def post(self, user_id: str):
+        """Lift a sign-in lock"""
+        accounts.unlock(hirfa().db(), current_user(), user_id)
+        return "", 204
+
+
 @ns.route("/users/<string:user_id>/disabled")
 @ns.param("user_id", "The account's id", example="art_5f2c9e1a7b3d4c60")
 class Disable(Resource):

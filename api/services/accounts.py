@@ -13,7 +13,7 @@ import sqlite_utils
 from sync.store.database import fetch_all, write_transaction
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from . import catalog_version, throttle
+from . import catalog_version, known_devices, throttle
 from .credentials import PASSWORD_MIN_LENGTH, PIN_PATTERN, SecretHasher
 
 ROLES = ("artisan", "coordinator", "buyer", "admin")
@@ -193,8 +193,9 @@ def reset_secret(
     secret: str,
     kind: str = "pin",
 ) -> None:
-    """Set a new PIN for someone one manages; their sessions end (a lost phone is cut off)
-    and their lock-out is lifted, so they can sign in with the new PIN at once."""
+    """Set a new PIN for someone one manages; their sessions end and their devices are
+    forgotten (a lost phone is cut off), and their lock-out is lifted, so they can sign
+    in with the new PIN at once."""
     target = require_user(db, user_id)
     ensure_manages(actor, target)
     check_secret_format(kind, secret)
@@ -206,7 +207,17 @@ def reset_secret(
             [secret_hash, kind, user_id],
         )
         revoke_all_refresh_tokens(db, user_id)
+        known_devices.forget_all(db, user_id)
         throttle.clear_phone(db, target.phone)
+
+
+def unlock(db: sqlite_utils.Database, actor: User, user_id: str) -> None:
+    """Lift the sign-in locks of someone one manages: the lock of unknown devices on her
+    number and the delays of her known devices. Her PIN and sessions stay as they are."""
+    target = require_user(db, user_id)
+    ensure_manages(actor, target)
+    with write_transaction(db):
+        throttle.lift(db, target.phone, target.id)
 
 
 def set_disabled(db: sqlite_utils.Database, actor: User, user_id: str, disabled: bool) -> User:
@@ -224,15 +235,18 @@ def set_disabled(db: sqlite_utils.Database, actor: User, user_id: str, disabled:
         if disabled:
             revoke_all_refresh_tokens(db, user_id)
             forget_devices(db, user_id)
+            known_devices.forget_all(db, user_id)
     return require_user(db, user_id)
 
 
 def end_all_sessions(db: sqlite_utils.Database, user_id: str) -> None:
-    """Logout everywhere: refresh tokens revoked and current access tokens refused."""
+    """Logout everywhere: refresh tokens revoked, current access tokens refused, and no
+    device is known any more (its next sign-in counts as a new device's)."""
     with write_transaction(db):
         db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user_id])
         revoke_all_refresh_tokens(db, user_id)
         forget_devices(db, user_id)
+        known_devices.forget_all(db, user_id)
 
 
 def forget_devices(db: sqlite_utils.Database, user_id: str) -> None:

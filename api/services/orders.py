@@ -19,7 +19,7 @@ from sync.store.documents import DocumentStore
 from sync.store.errors import DocumentNotFound, RevisionConflict
 
 from ..errors import AppError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from . import order_feed, order_states, stock
+from . import list_index, order_feed, order_states, stock
 from .accounts import User
 from .directory import artisan_cooperative
 from .products import now_iso
@@ -198,27 +198,24 @@ def list_orders(
     store: DocumentStore, user: User, since: int, limit: int, status: str | None
 ) -> dict[str, Any]:
     """The caller's orders changed after ``since`` (buyer: hers; artisan: hers; a
-    coordinator: her cooperatives'), in change order."""
+    coordinator: her cooperatives'), in change order: the changes feed of her channels,
+    read from the list index (api/services/list_index.py)."""
     items: list[dict] = []
-    cursor, visible = since, user_channels(user)
-    while True:
-        page = store.changes(cursor, visible=visible, limit=200, include_docs=True)
-        for index, entry in enumerate(page["results"]):
-            cursor = entry["seq"]
-            doc = entry.get("doc") or {}
-            live = not entry.get("deleted") and "removed" not in entry
-            if live and doc.get("type") == "order" and status in (None, doc.get("status")):
+    visible = user_channels(user)
+    arms = [list_index.with_status(status) if status else list_index.ALL]
+    with list_index.reading(store) as head:
+        for entry in list_index.walk(store, visible, "order", since, arms, limit + 1):
+            doc = None if entry.gone else store.render(entry.row, entry.row.winner)
+            if doc and doc.get("type") == "order" and status in (None, doc.get("status")):
                 items.append(doc)
-            if len(items) >= limit:
-                more = index + 1 < len(page["results"]) or page["pending"] > 0
-                return {
-                    "items": [render(user, d) for d in items],
-                    "next": str(cursor),
-                    "more": more,
-                }
-        if not page["pending"]:
-            last = max(cursor, page["last_seq"])
-            return {"items": [render(user, d) for d in items], "next": str(last), "more": False}
+                if len(items) >= limit:
+                    return {
+                        "items": [render(user, d) for d in items],
+                        "next": str(entry.seq),
+                        "more": list_index.changed_after(store, visible, entry.seq),
+                    }
+        last = max(since, head)
+        return {"items": [render(user, d) for d in items], "next": str(last), "more": False}
 
 
 def render(user: User, doc: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ..errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from . import photo_docs
+from . import list_index, photo_docs
 from .accounts import User
 from .directory import artisan_cooperative
 
@@ -131,40 +131,38 @@ def list_mine(
     status: str | None = None,
     category: str | None = None,
 ) -> dict[str, Any]:
-    """The caller's products changed after ``since``, with tombstones, in change order."""
+    """The caller's products changed after ``since``, with tombstones, in change order:
+    the changes feed of her channels, read from the list index (api/services/list_index.py)."""
     items: list[dict] = []
     deleted: list[str] = []
-    cursor = since
     visible = user_channels(user)
-    while True:
-        page = store.changes(cursor, visible=visible, limit=200, include_docs=True)
-        results = page["results"]
-        for index, entry in enumerate(results):
-            cursor = entry["seq"]
-            doc = entry.get("doc") or {}
-            if entry.get("deleted") or "removed" in entry:
-                if _was_product(store, entry["id"]):
-                    deleted.append(entry["id"])
-            elif doc.get("type") == "product" and _matches(doc, status, category):
+    with list_index.reading(store) as head:
+        for entry in list_index.walk(
+            store, visible, "product", since, _arms(status, category), limit + 1
+        ):
+            if entry.gone:
+                deleted.append(entry.id)
+            else:
+                doc = store.render(entry.row, entry.row.winner) or {}
+                if doc.get("type") != "product" or not _matches(doc, status, category):
+                    continue
                 items.append(doc)
             if len(items) + len(deleted) >= limit:
-                more = index + 1 < len(results) or page["pending"] > 0
-                return _page(store, items, deleted, cursor, more)
-        if not page["pending"]:
-            return _page(store, items, deleted, max(cursor, page["last_seq"]), False)
+                more = list_index.changed_after(store, visible, entry.seq)
+                return _page(store, items, deleted, entry.seq, more)
+        return _page(store, items, deleted, max(since, head), False)
 
 
-def _was_product(store: DocumentStore, doc_id: str) -> bool:
-    """Whether a deleted or removed document was a product (``type`` never changes, and a
-    bare tombstone has none: any revision tells)."""
-    return (
-        store.db.execute(
-            "SELECT 1 FROM revs WHERE doc_id = ? AND json_extract(body, '$.type') = 'product' "
-            "LIMIT 1",
-            [doc_id],
-        ).fetchone()
-        is not None
-    )
+def _arms(status: str | None, category: str | None) -> list[list_index.Arm]:
+    """The index ranges a page reads: the products matching the filters, and the ones
+    that went (deleted or removed: listed as tombstones whatever the filters)."""
+    if status and category:
+        return [list_index.with_status_and_category(status, category), list_index.GONE]
+    if status:
+        return [list_index.with_status(status), list_index.GONE]
+    if category:
+        return [list_index.with_category(category), list_index.GONE]
+    return [list_index.ALL]
 
 
 def _page(store, items, deleted, cursor: int, more: bool) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sync.store.documents import DocumentStore
 from sync.store.errors import DocumentNotFound, StoreError
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
-from . import outbox
+from . import list_index, outbox
 from .accounts import User
 from .directory import artisan_cooperative
 from .products import now_iso
@@ -45,7 +45,8 @@ def _follow(db) -> None:
         since = db.execute("SELECT value FROM review_feed WHERE key = 'seq'").fetchone()[0]
         rows = db.execute(
             "SELECT d.id, d.seq, d.deleted, json_extract(r.body, '$.type'), "
-            "json_extract(r.body, '$.status') FROM docs d "
+            "json_extract(r.body, '$.status'), json_extract(r.body, '$.cooperative'), "
+            "json_extract(r.body, '$.category') FROM docs d "
             "LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
             "WHERE d.seq > ? ORDER BY d.seq LIMIT 500",
             [since],
@@ -55,11 +56,14 @@ def _follow(db) -> None:
         with write_transaction(db):
             if db.execute("SELECT value FROM review_feed WHERE key = 'seq'").fetchone()[0] != since:
                 continue  # another request followed them
-            for doc_id, seq, deleted, kind, status in rows:
+            for doc_id, seq, deleted, kind, status, coop, category in rows:
                 if not deleted and kind == "product" and status == "submitted":
+                    # Queued at the first sight; an edit while queued keeps the place.
                     db.execute(
-                        "INSERT OR IGNORE INTO review_submissions (product_id, seq) VALUES (?, ?)",
-                        [doc_id, seq],
+                        "INSERT INTO review_submissions (product_id, seq, cooperative, "
+                        "category) VALUES (?, ?, ?, ?) ON CONFLICT (product_id) DO UPDATE "
+                        "SET cooperative = excluded.cooperative, category = excluded.category",
+                        [doc_id, seq, coop, category],
                     )
                 else:
                     db.execute("DELETE FROM review_submissions WHERE product_id = ?", [doc_id])
@@ -78,40 +82,69 @@ def _coordinated(user: User, cooperative: str | None) -> None:
 
 
 def queue(store: DocumentStore, user: User, filters: dict[str, Any]) -> dict[str, Any]:
-    """Submitted products of the coordinator's cooperatives, waiting longest first."""
+    """Submitted products of the coordinator's cooperatives, waiting longest first.
+
+    Read from indexes: the page from ``review_submissions`` (per cooperative and
+    category, in queue order), the counts from the list index's (api/services/list_index.py)."""
     _follow(store.db)
     coops = list(user.cooperative_ids) if user.role == "coordinator" else None
     if filters.get("cooperative"):
         if coops is not None and filters["cooperative"] not in coops:
             raise Forbidden("You can only review your own cooperatives.")
         coops = [filters["cooperative"]]
-    where = ["d.deleted = 0", "json_extract(r.body, '$.type') = 'product'"]
-    params: list[Any] = []
-    if coops is not None:
-        where.append(f"json_extract(r.body, '$.cooperative') IN ({','.join('?' * len(coops))})")
-        params += coops
-    winners = "FROM docs d JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner"
-    status = "json_extract(r.body, '$.status')"
-    counts = {
-        row[0]: row[1]
-        for row in store.db.execute(
-            f"SELECT {status}, count(*) {winners} WHERE {' AND '.join(where)} GROUP BY {status}",
-            params,
+    with list_index.reading(store):
+        # A product is in its cooperative's channel (sync/rules/access.py, channels_for).
+        channels = [list_index.EVERYONE] if coops is None else [f"coop:{c}" for c in coops]
+        counts = list_index.counts(store.db, channels, "product")
+        ids = _queued(
+            store.db,
+            coops,
+            filters.get("category"),
+            filters.get("limit", 50),
+            filters.get("offset", 0),
         )
-    }
-    where.append(f"{status} = 'submitted'")
-    if filters.get("category"):
-        where.append("json_extract(r.body, '$.category') = ?")
-        params.append(filters["category"])
-    rows = store.db.execute(
-        f"SELECT d.id, d.winner, r.body {winners} "
-        "LEFT JOIN review_submissions s ON s.product_id = d.id "
-        f"WHERE {' AND '.join(where)} "
-        "ORDER BY coalesce(s.seq, d.seq), d.seq LIMIT ? OFFSET ?",
-        [*params, filters.get("limit", 50), filters.get("offset", 0)],
-    ).fetchall()
-    items = [{**json.loads(body), "id": doc_id, "rev": rev} for doc_id, rev, body in rows]
+        found = {
+            row[0]: row[1:]
+            for row in store.db.execute(
+                "SELECT d.id, d.winner, r.body FROM docs d "
+                "JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
+                f"WHERE d.deleted = 0 AND d.id IN ({','.join('?' * len(ids)) or 'NULL'})",
+                ids,
+            )
+        }
+    items = []
+    for doc_id in ids:
+        if doc_id not in found:
+            continue
+        rev, body = found[doc_id]
+        doc = json.loads(body)
+        # What the queue's order says, checked on the product itself.
+        queued = doc.get("type") == "product" and doc.get("status") == "submitted"
+        queued = queued and (coops is None or doc.get("cooperative") in coops)
+        if queued and filters.get("category") in (None, doc.get("category")):
+            items.append({**doc, "id": doc_id, "rev": rev})
     return {"items": items, "counts": counts}
+
+
+def _queued(
+    db, coops: list[str] | None, category: str | None, limit: int, offset: int
+) -> list[str]:
+    """One page of the queue's product ids, oldest submission first: one index range per
+    cooperative, merged in order by SQLite (MERGE (UNION ALL))."""
+    parts, params = [], []
+    for coop in [None] if coops is None else coops:
+        where = [name for name, value in (("cooperative", coop), ("category", category)) if value]
+        parts.append(
+            "SELECT product_id, seq FROM review_submissions"
+            + "".join(f" {'AND' if i else 'WHERE'} {name} = ?" for i, name in enumerate(where))
+        )
+        params += [value for value in (coop, category) if value]
+    if not parts:
+        return []
+    rows = db.execute(
+        " UNION ALL ".join(parts) + " ORDER BY seq LIMIT ? OFFSET ?", [*params, limit, offset]
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def get_review(store: DocumentStore, user: User, product_id: str) -> dict[str, Any]:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 from schemas.phones import InvalidPhone, normalise_phone
+from sync.store.database import write_transaction
 
 from ..config import Settings
 from ..errors import AccountDisabled, InvalidCredentials, NotConfigured, Unauthorized
-from . import accounts, throttle, tokens
+from . import accounts, known_devices, throttle, tokens
 from .credentials import SecretHasher
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: accounts.User
+    pair: tokens.TokenPair
+    # What this phone or browser sends back at its next sign-in to the account, so that
+    # failures from elsewhere never hold it back (api/services/known_devices.py).
+    device_credential: str
 
 
 def sign_in(
@@ -22,23 +34,38 @@ def sign_in(
     phone: str,
     secret: str,
     address: str,
-) -> tuple[accounts.User, tokens.TokenPair]:
-    # Counted as a failure before argon2 runs, so parallel guesses cannot all pass the check.
-    throttle.reserve_attempt(db, settings, phone, address)
+    *,
+    device_credentials: Iterable[str] = (),
+    now: float | None = None,
+) -> SignedIn:
+    now = time.time() if now is None else now
     found = accounts.find_by_phone(db, phone)
     user, stored_hash = found if found else (None, None)
+    known = known_devices.device_ids(settings, user.id, list(device_credentials)) if user else []
+    # Counted as a failure before argon2 runs, so parallel guesses cannot all pass the check.
+    attempt = throttle.reserve_attempt(
+        db,
+        settings,
+        phone,
+        address,
+        user_id=user.id if user else None,
+        device_ids=known,
+        now=now,
+    )
     # Always verified (against a dummy hash for an unknown number): skipping argon2 would
     # let the response time tell whether a number has an account.
     verified = hasher.verify(stored_hash, secret)
     if user is None or not verified:
         raise InvalidCredentials()
-    throttle.record_success(db, settings, phone, address)
+    throttle.record_success(db, attempt)
     # Checked after the secret, so a disabled account is not revealed to a guesser.
     if user.disabled:
         raise AccountDisabled()
     if hasher.needs_rehash(stored_hash):
         accounts.update_secret_hash(db, user.id, hasher.hash(secret))
-    return user, tokens.issue_pair(db, settings, user)
+    with write_transaction(db):
+        credential = known_devices.remember(db, settings, user.id, attempt.device_id, now)
+    return SignedIn(user, tokens.issue_pair(db, settings, user), credential)
 
 
 def refresh(

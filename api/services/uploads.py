@@ -23,7 +23,7 @@ import sqlite_utils
 
 from sync.store.database import fetch_all, write_transaction
 
-from ..errors import NotFound, PayloadTooLarge
+from ..errors import NotFound, PayloadTooLarge, ValidationFailed
 from .media import MediaRejected
 from .tus import (
     CHECKSUMS,
@@ -82,6 +82,10 @@ def create(
     length: int,
     metadata_header: str | None,
 ) -> Upload:
+    if length < 1:  # no photo is empty
+        raise ValidationFailed(
+            "Upload-Length must be at least 1.", details={"fields": {"Upload-Length": [length]}}
+        )
     if length > space.max_bytes:
         raise PayloadTooLarge(
             f"This file is larger than the {space.max_bytes:,} bytes an upload may have.",

@@ -57,6 +57,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "sign_out": "تسجيل الخروج",
         "wrong_credentials": "رقم الهاتف أو كلمة السر غير صحيح.",
         "locked_out": "محاولات كثيرة. حاولي مرة أخرى بعد قليل.",
+        "locked_ask": "محاولات خاطئة كثيرة من أجهزة جديدة: الدخول من جهاز جديد مقفل. "
+        "ادخلي من جهاز دخلتِ منه من قبل، أو اطلبي من المسؤول رفع القفل.",
         "not_coordinator": "هذه الصفحة خاصة بمنسقات التعاونيات.",
         "form_expired": "انتهت صلاحية الاستمارة. أعيدي تحميل الصفحة وحاولي مرة أخرى.",
         "queue_empty": "لا توجد منتجات في انتظار المراجعة.",
@@ -124,6 +126,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sign_out": "Se déconnecter",
         "wrong_credentials": "Téléphone ou mot de passe incorrect.",
         "locked_out": "Trop d'essais. Réessayez dans un moment.",
+        "locked_ask": "Trop d'essais depuis de nouveaux appareils : la connexion depuis un "
+        "nouvel appareil est bloquée. Connectez-vous depuis un appareil déjà utilisé, ou "
+        "demandez à un administrateur de lever le blocage.",
         "not_coordinator": "Cette page est réservée aux coordinatrices des coopératives.",
         "form_expired": "Le formulaire a expiré. Rechargez la page et réessayez.",
         "queue_empty": "Aucun produit en attente de revue.",
@@ -196,6 +201,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sign_out": "Sign out",
         "wrong_credentials": "Wrong phone number or password.",
         "locked_out": "Too many attempts. Try again in a while.",
+        "locked_ask": "Too many wrong attempts from new devices: signing in from a new "
+        "device is locked. Sign in from a device you have used before, or ask an "
+        "administrator to lift the lock.",
         "not_coordinator": "This page is for cooperative coordinators.",
         "form_expired": "The form has expired. Reload the page and try again.",
         "queue_empty": "Nothing is waiting for review.",

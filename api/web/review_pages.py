@@ -6,6 +6,8 @@ token is short-lived: when it has expired the server refreshes it with the refre
 cookie (the same rotation as ``POST /api/v1/auth/refresh``) and sets new cookies.
 Every POST carries a CSRF token kept in the signed Flask session (the synchronizer
 token pattern, OWASP CSRF cheat sheet); SameSite=Lax alone leaves older browsers open.
+A browser that has signed in keeps a device cookie (OWASP's device cookies, see
+api/services/throttle.py), so wrong passwords from elsewhere never lock it out.
 """
 
 from __future__ import annotations
@@ -19,8 +21,16 @@ from flask import Response, g, redirect, request, session
 
 from schemas.phones import InvalidPhone, normalise_phone
 
-from ..errors import AppError, BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
-from ..services import accounts, photo_docs, reviews, sessions, tokens
+from ..errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    SignInLocked,
+    TooManyRequests,
+)
+from ..services import accounts, known_devices, photo_docs, reviews, sessions, tokens
 from ..services.accounts import User
 from ..state import hirfa
 from . import i18n
@@ -29,6 +39,7 @@ from .rendering import error_page, page_blueprint, render
 blueprint = page_blueprint("review")
 
 ACCESS, REFRESH = "hirfa_access", "hirfa_refresh"
+DEVICE = "hirfa_device"  # this browser's device credentials (api/services/known_devices.py)
 COOKIE_PATH = "/review"
 REVIEWERS = ("coordinator", "admin")
 # Ten per page keeps the page under 50 KB with every item's form open-able in place.
@@ -156,28 +167,44 @@ def sign_in():
         return _sign_in_form(400, "form_expired")
     app = hirfa()
     phone = request.form.get("phone", "").strip()[:40]
+    kept = request.cookies.get(DEVICE)
     try:
-        user, pair = sessions.sign_in(
+        signed = sessions.sign_in(
             app.db(),
             app.settings,
             app.hasher,
             normalise_phone(phone),
             request.form.get("password", ""),
             request.remote_addr or "unknown",
+            device_credentials=known_devices.cookie_credentials(kept),
+            now=app.clock(),
         )
     except InvalidPhone:
         return _sign_in_form(401, "wrong_credentials", phone)
-    except TooManyRequests:
-        return _sign_in_form(429, "locked_out", phone)
+    except TooManyRequests as exc:
+        locked = isinstance(exc, SignInLocked)
+        refused = _sign_in_form(429, "locked_ask" if locked else "locked_out", phone)
+        refused.headers.update(exc.headers)  # Retry-After
+        return refused
     except AppError:  # wrong secret, disabled account: the same answer, nothing revealed
         return _sign_in_form(401, "wrong_credentials", phone)
+    user, pair = signed.user, signed.pair
     if user.role not in REVIEWERS:
         # The tokens were issued before the role could be known: end that session now.
         tokens.logout(app.db(), app.settings, user, pair.refresh_token)
         return _sign_in_form(403, "not_coordinator", phone)
     session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
     g.web_tokens = pair
-    return redirect(COOKIE_PATH, 303)
+    response = redirect(COOKIE_PATH, 303)
+    # The device cookie outlives the session (signing out keeps it): it is what lets this
+    # browser in when wrong passwords from elsewhere have locked new devices out. Always
+    # Secure: over plain HTTP a browser drops it, and is then merely an unknown device.
+    response.set_cookie(
+        DEVICE, known_devices.cookie_value(signed.device_credential, kept),
+        max_age=app.settings.device_credential_days * 86400, path=COOKIE_PATH,
+        secure=True, httponly=True, samesite="Lax",
+    )  # fmt: skip
+    return response
 
 
 @blueprint.post("/review/decide")

@@ -47,4 +47,25 @@ def replication(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [(4, "replication", replication)]
+def open_conflicts_by_time(db: sqlite_utils.Database) -> None:
+    # The open conflicts, newest first, read from partial indexes of the open ones only
+    # (sync/rules/resolution.py, open_conflicts): per cooperative for coordinators, all
+    # for admins; resolved conflicts, which pile up, are never read. They replace the
+    # index by (cooperative, resolved_at).
+    run_script(
+        db,
+        """
+        CREATE INDEX replication_conflicts_open_by_time
+            ON replication_conflicts(detected_at DESC, doc_id) WHERE resolved_at IS NULL;
+        CREATE INDEX replication_conflicts_open_by_cooperative
+            ON replication_conflicts(cooperative, detected_at DESC, doc_id)
+            WHERE resolved_at IS NULL;
+        DROP INDEX replication_conflicts_open;
+        """,
+    )
+
+
+MIGRATIONS = [
+    (4, "replication", replication),
+    (12, "open conflicts newest first, by index", open_conflicts_by_time),
+]

@@ -243,3 +243,15 @@ def test_reference_data_in_three_languages(client):
     regions = client.get("/api/v1/reference/regions").get_json()
     assert len(regions) == 12
     assert all(r["ar"] and r["fr"] and r["en"] for r in regions)
+
+
+@pytest.mark.parametrize("value", ["yes", 1, "true"])
+def test_disabled_is_a_boolean_not_a_word_for_one(client, auth, value):
+    """The docs say boolean; marshmallow's Boolean also took "yes" and 1 (schemathesis)."""
+    response = client.put(
+        "/api/v1/users/art_fatima/disabled",
+        json={"disabled": value},
+        headers=auth.headers("coordinator"),
+    )
+    assert response.status_code == 400, response.get_json()
+    assert "disabled" in response.get_json()["error"]["details"]["fields"]

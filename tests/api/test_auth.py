@@ -95,12 +95,13 @@ def test_lock_grows_and_success_resets(app, db):
     base = settings.lockout_base_seconds
     # free failures, then base * 2**0, 2**1, 2**2
     assert locks == [0] * settings.lockout_free_failures + [base, base * 2, base * 4]
-    throttle.record_success(db, settings, "+212600000100", "10.0.0.1")
-    throttle.check_allowed(db, settings, "+212600000100", "10.0.0.2", now=last + 1)
+    attempt = throttle.reserve_attempt(db, settings, "+212600000100", "10.0.0.1", now=now)
+    throttle.record_success(db, attempt)
+    throttle.reserve_attempt(db, settings, "+212600000100", "10.0.0.2", now=now)
 
 
 def test_per_address_cap_answers_429(tmp_path):
-    app = create_app(make_config(tmp_path, address_max_failures=3, lockout_free_failures=100))
+    app = create_app(make_config(tmp_path, address_free_failures=2, lockout_free_failures=100))
     populate(app.extensions["hirfa"].open_db(), app.extensions["hirfa"].hasher)
     client = app.test_client()
     for n in range(3):
@@ -208,7 +209,7 @@ def test_parallel_wrong_pins_admit_no_more_than_the_allowed_failures(app):
 
 def _throttled_app(tmp_path, **config):
     app = create_app(
-        make_config(tmp_path, address_max_failures=3, lockout_free_failures=100, **config)
+        make_config(tmp_path, address_free_failures=2, lockout_free_failures=100, **config)
     )
     populate(app.extensions["hirfa"].open_db(), app.extensions["hirfa"].hasher)
     return app.test_client()

@@ -296,3 +296,20 @@ def test_if_none_match_compares_weakly_and_takes_several_tags(client, publish):
     for sent in (tag, strong, f'"other", {tag}', "*"):
         assert client.get(C, headers={"If-None-Match": sent}).status_code == 304, sent
     assert client.get(C, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"min_price": "٥"},  # int() reads Arabic-Indic digits; the spec says integer
+        {"max_price": "+5"},
+        {"limit": "1_0"},
+        {"limit": " 5"},
+        {"customisable": "yes"},  # was read as true: the spec says boolean
+        {"available": "maybe"},  # was read as false, the filter silently dropped
+    ],
+)
+def test_query_values_outside_their_documented_type_are_400(client, query):
+    response = client.get(C, query_string=query)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["code"] == "bad_request"

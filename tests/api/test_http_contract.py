@@ -206,6 +206,28 @@ def test_every_operation_has_summary_description_and_examples():
     assert missing == []
 
 
+def test_every_error_response_has_the_error_shape_and_an_example():
+    """Each operation documents the errors it can answer (api/swagger_errors.py): the body
+    of api/errors.py, an example of it, and 401 and 403 wherever a token is needed."""
+    doc = yaml.safe_load(render())
+    wrong = []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            where = f"{method.upper()} {path}"
+            errors = {code: r for code, r in op["responses"].items() if int(code) >= 400}
+            for code, response in errors.items():
+                example = response.get("examples", {}).get("application/json", {})
+                if response.get("schema") != {"$ref": "#/definitions/Error"} or set(
+                    example.get("error", {})
+                ) != {"code", "message", "details"}:
+                    wrong.append(f"{where} {code}")
+            if op.get("security") and not {"401", "403"} <= set(errors):
+                wrong.append(f"{where}: signed in, without 401 and 403")
+    assert wrong == []
+
+
 def test_swagger_ui_is_served(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200

@@ -80,6 +80,22 @@ def test_if_match_is_required_and_stale_gets_412_with_current(client, auth):
     assert current["rev"] == ok.get_json()["rev"] and current["price_centimes"] == 400000
 
 
+def test_a_patch_replaces_whole_fields_so_a_nested_one_must_be_complete(client, auth):
+    """A PATCH names the fields it replaces; `stock` without its `mode` is a bad stock (400
+    naming it), not a document the store refuses (it was 403 "invalid product")."""
+    headers = auth.headers("artisan")
+    body = create(client, headers)
+    response = client.patch(
+        f"{P}/{body['id']}",
+        json={"stock": {"quantity": 5}},
+        headers={**headers, "If-Match": f'"{body["rev"]}"'},
+    )
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["details"]["fields"] == {
+        "stock": {"mode": ["Missing data for required field."]}
+    }
+
+
 def test_not_modified_with_if_none_match(client, auth):
     headers = auth.headers("artisan")
     body = create(client, headers)
@@ -98,6 +114,8 @@ def test_not_modified_with_if_none_match(client, auth):
         ({"price_centimes": 12.5}, "price_centimes"),
         ({"category": "spaceships"}, "category"),
         ({"title": {}}, "title"),
+        # a number, not a string that reads as one (the spec says number: schemathesis)
+        ({"dimensions": {"length_cm": "200"}}, "dimensions"),
     ],
 )
 def test_server_owned_and_invalid_fields_are_refused(client, auth, forged, field):

@@ -353,3 +353,12 @@ def test_a_length_or_offset_that_is_not_ascii_digits_is_400(client, auth, value)
     patched = client.patch(location, headers=headers, data=data[:10])
     assert patched.status_code == 400, patched.get_json()
     assert "Upload-Offset" in patched.get_json()["error"]["details"]["fields"]
+
+
+def test_an_empty_upload_is_400_not_415(client, auth):
+    """No photo has 0 bytes: an empty upload is refused at creation, for the length it
+    names, and nothing is created (it was 415 "send chunks as ...", with no chunk sent)."""
+    created = _create(client, auth.headers("artisan"), b"")
+    assert created.status_code == 400, created.get_json()
+    assert "Upload-Length" in created.get_json()["error"]["details"]["fields"]
+    assert "Location" not in created.headers

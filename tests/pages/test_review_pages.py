@@ -8,6 +8,7 @@ import pytest
 
 from api.services import accounts, tokens
 from tests.support.listings import Listings, Reviewer, page
+from tests.support.sign_in import Clock, Device, guess_until_locked
 
 
 @pytest.fixture
@@ -223,3 +224,38 @@ def test_other_as_the_reason_asks_for_a_comment(client, listings, reviewer):
     assert "Écrivez ce qu" in shown  # what to change, in a comment
     reviewer.decide(pid, "request_changes", ["other"], "Le motif est flou")
     assert listings.status(pid) == "changes_requested"
+
+
+def test_sign_in_keeps_a_secure_device_cookie_across_sign_outs(client, reviewer):
+    signed = reviewer.sign_in("coordinator")
+    cookie = set_cookies(signed)["hirfa_device"]
+    for part in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/review", "Max-Age=31536000"):
+        assert part in cookie, cookie
+    credential = client.get_cookie("hirfa_device", path="/review").value
+    client.post("/review/sign-out", data={"csrf": reviewer.csrf()})
+    assert client.get_cookie("hirfa_device", path="/review").value == credential
+    again = reviewer.sign_in("coordinator")  # the same browser: the same credential
+    assert again.status_code == 303
+    assert client.get_cookie("hirfa_device", path="/review").value == credential
+
+
+def test_the_device_cookie_signs_a_coordinator_in_while_strangers_are_locked_out(app, client):
+    clock = Clock.on(app)
+    browser = Reviewer(client)
+    assert browser.sign_in("coordinator").status_code == 303
+    browser.client.post("/review/sign-out", data={"csrf": browser.csrf()})
+    # Wrong passwords from the same address (the cooperative's NAT), until unknown
+    # devices are locked out of her account.
+    guess_until_locked(Device(app.test_client(), "127.0.0.1"), "coordinator", clock)
+    stranger = Reviewer(app.test_client())
+    refused = stranger.sign_in("coordinator")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "hirfa_access" not in set_cookies(refused)
+    english = stranger.client.post(
+        "/review/sign-in?lang=en",
+        data={"csrf": stranger.csrf(), "phone": "+212600000010", "password": "x" * 8},
+    )
+    assert "ask an administrator" in english.get_data(as_text=True)
+    back = browser.sign_in("coordinator")  # her own browser, with its device cookie
+    assert back.status_code == 303
+    assert 'name="password"' not in client.get("/review").get_data(as_text=True)

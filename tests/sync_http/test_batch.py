@@ -233,6 +233,9 @@ def test_the_rest_alias_answers_the_same(server):
         (b"[1]", "object"),
         (b'{"since": "x"}', "since"),
         (b'{"surprise": 1}', "surprise"),
+        # `pull` is a boolean: "no" and 0 were taken for true and false (schemathesis)
+        (b'{"pull": "no"}', "pull"),
+        (b'{"pull": 0}', "pull"),
     ],
 )
 def test_malformed_requests_get_couchdb_errors(server, body, reason):

@@ -11,17 +11,38 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from .. import outbox
+from sync.store.database import read_snapshot
+
+from .. import list_index, outbox
+
+
+def _waiting(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
+    """(cooperative, listings submitted, the latest change among them), from the list
+    index (api/services/list_index.py): a product is in its cooperative's channel,
+    ``coop:<id>`` (sync/rules/access.py)."""
+    list_index.follow(db)
+    with read_snapshot(db):
+        counted = db.execute(
+            "SELECT channel, n FROM list_counts WHERE channel >= 'coop:' AND channel < 'coop;' "
+            "AND kind = 'product' AND status = 'submitted' AND n > 0"
+        ).fetchall()
+        return [
+            (
+                channel.removeprefix("coop:"),
+                count,
+                db.execute(
+                    "SELECT max(seq) FROM list_index WHERE channel = ? AND kind = 'product' "
+                    "AND status = 'submitted'",
+                    [channel],
+                ).fetchone()[0],
+            )
+            for channel, count in counted
+        ]
 
 
 def queue_uploads_waiting(db: sqlite_utils.Database, now: float) -> int:
     """Queue the digests that are due; returns how many were queued."""
-    waiting = db.execute(
-        "SELECT json_extract(r.body, '$.cooperative') AS coop, count(*), max(d.seq) "
-        "FROM docs d JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
-        "WHERE d.deleted = 0 AND json_extract(r.body, '$.type') = 'product' "
-        "AND json_extract(r.body, '$.status') = 'submitted' GROUP BY coop"
-    ).fetchall()
+    waiting = _waiting(db)
     queued = 0
     for coop, count, seq in waiting:
         names = db.execute(
