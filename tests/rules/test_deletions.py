@@ -6,20 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.documents import FATIMA, product_body
+
 DB = "/sync/hirfa"
-FATIMA, TAZA = "art_fatima", "coop-taza-zerbia"
-
-
-def product(**extra) -> dict:
-    return {
-        "type": "product",
-        "owner": FATIMA,
-        "cooperative": TAZA,
-        "title": {"fr": "Tapis"},
-        "category": "carpets",
-        "status": "draft",
-        **extra,
-    }
+product = product_body
 
 
 def squat(client, auth, who: str, doc_id: str) -> None:

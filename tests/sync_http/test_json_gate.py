@@ -9,22 +9,14 @@ import json
 
 import pytest
 
+from tests.support.documents import product_body
+
 DB = "/sync/hirfa"
 HALF_EMOJI = "Tapis \ud83d"  # a title cut in the middle of an emoji
-FATIMA, TAZA = "art_fatima", "coop-taza-zerbia"
 
 
 def product(doc_id: str, **extra) -> dict:
-    return {
-        "_id": doc_id,
-        "type": "product",
-        "owner": FATIMA,
-        "cooperative": TAZA,
-        "title": {"fr": "Tapis"},
-        "category": "carpets",
-        "status": "draft",
-        **extra,
-    }
+    return product_body(_id=doc_id, **extra)
 
 
 # (what is wrong, the document's bad part, the code, the field named)
