@@ -162,6 +162,7 @@ def revs_diff(db: str):
     if not isinstance(asked, dict):
         raise InvalidInput("_revs_diff wants {doc id: [revisions]}")
     check_ids(list(asked), "_revs_diff")
+    check_value(asked, "_revs_diff")  # the revisions too
     with ctx.store.prefetched(list(asked)):
         return json_response(ctx.store.revs_diff(asked, ctx.visible))
 
@@ -178,6 +179,7 @@ def bulk_get(db: str):
     if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in docs):
         raise InvalidInput("each _bulk_get entry needs an id")
     check_ids([item["id"] for item in docs], "docs")
+    check_value(docs, "docs")  # revisions and atts_since too
     results = []
     with ctx.store.prefetched([item["id"] for item in docs]):
         for item in docs:

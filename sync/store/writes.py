@@ -142,7 +142,8 @@ class WriteMixin:
                     results[index] = {"ok": True, "id": doc.get("_id"), "rev": rev}
                 except StoreError as exc:
                     results[index] = {
-                        "id": doc.get("_id") if isinstance(doc, dict) else None,
+                        # A bad id is not echoed: the answer could not carry it.
+                        "id": _echoed_id(doc, self.max_id_length),
                         "error": exc.error,
                         "reason": exc.reason,
                         "exception": exc,
@@ -367,3 +368,8 @@ class WriteMixin:
 
 def _usable_id(doc_id: Any, max_length: int) -> bool:
     return isinstance(doc_id, str) and len(doc_id) <= max_length and find_problem(doc_id) is None
+
+
+def _echoed_id(doc: Any, max_length: int) -> str | None:
+    doc_id = doc.get("_id") if isinstance(doc, dict) else None
+    return doc_id if _usable_id(doc_id, max_length) else None

@@ -176,3 +176,63 @@ def test_rest_bodies_go_through_the_same_gate(client, auth, method, path, who, b
     assert response.status_code == 400, response.get_data(as_text=True)
     error = response.get_json()["error"]
     assert error["code"] in ("lone_surrogate", "non_finite_number") and error["details"]["field"]
+
+
+@pytest.mark.parametrize("where", ["_id", "attachment name", "attachment type"])
+@pytest.mark.parametrize("path", ["_bulk_docs", "_sync", "POST"])
+def test_half_a_character_in_an_id_or_an_attachment_is_refused_not_echoed(
+    client, auth, where, path
+):
+    """The answer never carries the bad value back (it could not be encoded), and the
+    rest of a batch is stored."""
+    bad = product("p-att")
+    if where == "_id":
+        bad["_id"] = HALF_EMOJI
+    elif where == "attachment name":
+        bad["_attachments"] = {
+            f"photo{HALF_EMOJI}.jpg": {"content_type": "image/jpeg", "data": "aGk="}
+        }
+    else:
+        bad["_attachments"] = {"photo.jpg": {"content_type": f"image/{HALF_EMOJI}", "data": "aGk="}}
+    good = product("p-fine")
+    headers = auth.headers("artisan")
+    if path == "POST":
+        response = send(client, "POST", DB, bad, headers)
+        assert response.status_code == 400, response.get_data(as_text=True)
+        assert response.get_json()["error"] == "lone_surrogate"
+        return
+    if path == "_bulk_docs":
+        response = send(client, "POST", f"{DB}/_bulk_docs", {"docs": [bad, good]}, headers)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        results = response.get_json()
+    else:
+        docs = [{**d, "_rev": "1-a", "_revisions": {"start": 1, "ids": ["a"]}} for d in (bad, good)]
+        body = {"request_id": "r-att", "device": "d1", "since": 0, "docs": docs}
+        response = send(client, "POST", f"{DB}/_sync", body, headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        results = response.get_json()["results"]
+    assert results[0].get("error") == "lone_surrogate" or results[0].get("status") == "invalid"
+    assert client.get(f"{DB}/p-fine", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/_revs_diff", {"p1": ["1-\ud83d"]}),
+        ("/_bulk_get", {"docs": [{"id": "p1", "rev": "1-\ud83d"}]}),
+        ("/_bulk_get", {"docs": [{"id": "p1", "rev": float("nan")}]}),
+    ],
+)
+def test_revisions_asked_for_go_through_the_gate_too(client, auth, path, body):
+    response = send(client, "POST", DB + path, body, auth.headers("artisan"))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"] in ("lone_surrogate", "non_finite_number")
+
+
+def test_an_id_that_is_not_a_string_is_not_echoed_as_nan(client, auth):
+    response = send(
+        client, "POST", f"{DB}/_bulk_docs", {"docs": [{**product("x"), "_id": float("nan")}]},
+        auth.headers("artisan"),
+    )  # fmt: skip
+    assert response.status_code == 201 and "NaN" not in response.get_data(as_text=True)
+    assert response.get_json()[0]["error"] == "invalid_id"
