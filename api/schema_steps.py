@@ -8,6 +8,11 @@ import sqlite_utils
 
 from sync.store.database import run_script
 
+from .services import directory_docs
+
+# The step that wrote the public directory's documents for existing rows.
+DIRECTORY_VERSION = 13
+
 
 def accounts(db: sqlite_utils.Database) -> None:
     run_script(
@@ -298,6 +303,13 @@ def list_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def directory_documents(db: sqlite_utils.Database) -> None:
+    # Cooperatives and artisans get their public profile documents (cooperative:<id>,
+    # artisan:<user id>), written through the store so they sync to phones and replicate
+    # to the hub; from now on the services write them with the rows.
+    directory_docs.write_all(db)
+
+
 MIGRATIONS = [
     (1, "accounts", accounts),
     (3, "uploads", uploads),
@@ -307,4 +319,5 @@ MIGRATIONS = [
     (9, "review queue order; catalogue search re-indexed", review_queue),
     (10, "sign-in devices; lock-outs counted anew", sign_in_devices),
     (11, "list indexes: lists of products and orders, review queue", list_indexes),
+    (DIRECTORY_VERSION, "the public directory as documents", directory_documents),
 ]

@@ -9,29 +9,14 @@ from typing import Any
 import sqlite_utils
 from flask import Flask, current_app, g
 
-from sync.rules.access import channels_for
 from sync.store.database import ConnectionPool, connect
 from sync.store.documents import ChangeNotifier, DocumentStore
 
 from .config import Settings
 from .services.credentials import SecretHasher
+from .stores import document_store
 
 EXTENSION = "hirfa"
-
-
-def document_store(
-    db: sqlite_utils.Database, settings: Settings, notifier: ChangeNotifier | None = None
-) -> DocumentStore:
-    """The one way a DocumentStore is built (app, CLI, workers, seed): Hirfa's access
-    rules decide each document's channels, and every store setting applies."""
-    return DocumentStore(
-        db,
-        channels_for,
-        revs_limit=settings.sync_revs_limit,
-        max_attachment_bytes=settings.sync_max_attachment_bytes,
-        max_id_length=settings.sync_max_id_length,
-        notifier=notifier,
-    )
 
 
 class Hirfa:

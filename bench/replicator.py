@@ -28,7 +28,7 @@ import requests
 
 from api import migrations
 from api.config import load_settings
-from api.state import document_store
+from api.stores import document_store
 from bench.sync_pouchdb import ATTACHMENT_BYTES, NODE_MODULES, environment, make_docs
 from sync.replication.couch import CouchClient
 from sync.replication.replicator import Replicator

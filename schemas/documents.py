@@ -220,8 +220,116 @@ class MaterialMovementDocSchema(OwnedSchema):
     unit = fields.String(required=True)
 
 
+# Fields that belong to an account, never to a public profile: they stay in local tables.
+ACCOUNT_FIELDS = ("phone", "pin", "password", "secret", "secret_hash", "role", "session_version")
+# A cooperative says where to visit it by commune or village, never by a home's position.
+POSITION_FIELDS = (
+    "location",
+    "position",
+    "coordinates",
+    "gps",
+    "lat",
+    "lng",
+    "latitude",
+    "longitude",
+)
+CONTACT_KINDS = ("whatsapp", "phone", "email", "website", "facebook", "instagram")
+
+
+class PublicProfile(DocumentSchema):
+    """A document anyone may read: nothing of an account, nothing of a home's position."""
+
+    @validates_schema
+    def nothing_private(self, data, **kwargs):
+        errors = {name: ["belongs to an account, not a public profile"] for name in ACCOUNT_FIELDS}
+        errors.update({name: ["a home's position is never published"] for name in POSITION_FIELDS})
+        found = {name: message for name, message in errors.items() if name in data}
+        if found:
+            raise ValidationError(found)
+
+
+class ContactChannel(Schema):
+    """A way to reach the cooperative that it chose to make public."""
+
+    kind = fields.String(
+        required=True, validate=validate.OneOf(CONTACT_KINDS), metadata=_example("whatsapp")
+    )
+    value = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=_example("+212600000999")
+    )
+
+
+def _crafts() -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(sorted(CATEGORY_CODES))),
+        validate=validate.Length(max=20),
+        metadata=_example(["carpets"]),
+    )
+
+
+class CooperativeContent(Schema):
+    """What a cooperative says of itself: shared by the document and the REST bodies."""
+
+    name = fields.Nested(
+        Localised,
+        required=True,
+        metadata=_example({"ar": "تعاونية زربية تازة", "fr": "Coopérative Zerbia de Taza"}),
+    )
+    region = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(REGION_CODES)),
+        metadata=_example("fes-meknes"),
+    )
+    commune = fields.String(
+        validate=validate.Length(max=120),
+        metadata={"description": "commune or village", "example": "Taza"},
+    )
+    crafts = _crafts()
+    story = fields.Nested(Localised, metadata=_example({"fr": "Vingt tisserandes depuis 1998."}))
+    photos = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        validate=validate.Length(max=12),
+        metadata=_example(["photo:3f2a"]),
+    )
+    contacts = fields.List(
+        fields.Nested(ContactChannel),
+        validate=validate.Length(max=10),
+        metadata=_example([{"kind": "whatsapp", "value": "+212600000999"}]),
+    )
+    visiting = fields.Nested(
+        Localised, metadata=_example({"fr": "Du lundi au samedi, de 9 h à 16 h."})
+    )
+
+
+class CooperativeDocSchema(PublicProfile, CooperativeContent):
+    """``cooperative:<id>``: a cooperative's public profile."""
+
+    cooperative = fields.String(
+        required=True, metadata={"description": "its own id", "example": "coop-taza-zerbia"}
+    )
+
+
+class ArtisanContent(Schema):
+    """What anyone may read about an artisan: shared by the document and the REST bodies."""
+
+    display_name = fields.String(
+        required=True, validate=validate.Length(min=1, max=120), metadata=_example("فاطمة أيت علي")
+    )
+    crafts = _crafts()
+    story = fields.Nested(Localised, metadata=_example({"ar": "أنسج منذ صغري"}))
+    photo = fields.String(validate=validate.Length(min=1, max=100), metadata=_example("photo:3f2a"))
+
+
+class ArtisanDocSchema(PublicProfile, ArtisanContent):
+    """``artisan:<user id>``: an artisan's public profile."""
+
+    cooperative = fields.String(required=True, metadata=_example("coop-taza-zerbia"))
+
+
 DOCUMENT_SCHEMAS: dict[str, type[Schema]] = {
     "product": ProductDocSchema,
+    "cooperative": CooperativeDocSchema,
+    "artisan": ArtisanDocSchema,
     "photo": PhotoDocSchema,
     "review": ReviewDocSchema,
     "order": OrderDocSchema,

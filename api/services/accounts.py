@@ -13,7 +13,7 @@ import sqlite_utils
 from sync.store.database import fetch_all, write_transaction
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from . import catalog_version, known_devices, throttle
+from . import catalog_version, directory_docs, known_devices, throttle
 from .credentials import PASSWORD_MIN_LENGTH, PIN_PATTERN, SecretHasher
 
 ROLES = ("artisan", "coordinator", "buyer", "admin")
@@ -147,6 +147,8 @@ def create_user(
         )
         for coop in cooperative_ids:
             db["coordinator_cooperatives"].insert({"user_id": uid, "cooperative_id": coop})
+        if role == "artisan":
+            directory_docs.write_artisan(db, uid)  # her public profile, with her account
     user = get_user(db, uid)
     assert user is not None
     return user
@@ -280,6 +282,7 @@ def update_profile(db: sqlite_utils.Database, user: User, changes: dict[str, Any
             db["users"].update(user.id, allowed)
             renamed = allowed.get("display_name", user.display_name) != user.display_name
             if renamed and user.role == "artisan":
+                directory_docs.write_artisan(db, user.id)
                 catalog_version.bump(db)  # the catalogue shows it
     return require_user(db, user.id)
 
@@ -325,6 +328,7 @@ def create_cooperative(
                 "created_at": time.time(),
             }
         )
+        directory_docs.write_cooperative(db, {**data, "id": cid})
         # A product replicated in before its cooperative existed here now shows its name.
         catalog_version.bump(db)
     return get_cooperative(db, cid)

@@ -17,7 +17,7 @@ import sqlite_utils
 from sync.store.database import write_transaction
 
 from ..errors import NotFound
-from . import catalog_cursor, catalog_version, photo_docs
+from . import catalog_cursor, catalog_version, directory_docs, photo_docs
 from .text_search import fts_query, tokens
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,11 @@ def refresh(db: sqlite_utils.Database) -> int:
             changed = False
             for doc_id, seq, deleted, body in rows:
                 doc = json.loads(body) if body else {}
+                if doc.get("type") in ("cooperative", "artisan"):
+                    # Names are read live from the directory (_live): a new name changes
+                    # the pages, though no product row changed.
+                    changed = True
+                    continue
                 if doc.get("type") == "photo":
                     # Pages show a product's first ready photo, read live: a photo that
                     # turns ready (or goes) changes them, though no product row changed.
@@ -90,12 +95,8 @@ def _indexed(db: sqlite_utils.Database, doc_id: str, seq: int, doc: dict[str, An
 
 def _public(db: sqlite_utils.Database, doc_id: str, doc: dict[str, Any]) -> dict[str, Any]:
     """Only what a buyer may see: never a phone number, never an original photo."""
-    artisan = db.execute(
-        "SELECT display_name FROM users WHERE id = ?", [doc.get("owner")]
-    ).fetchone()
-    coop = db.execute(
-        "SELECT name_ar, name_fr, region FROM cooperatives WHERE id = ?", [doc.get("cooperative")]
-    ).fetchone()
+    artisan = _artisan_name(db, doc.get("owner"))
+    coop = directory_docs.cooperative_names(db, doc.get("cooperative"))
     stock = doc.get("stock") or {}
     return {
         "id": doc_id,
@@ -112,15 +113,24 @@ def _public(db: sqlite_utils.Database, doc_id: str, doc: dict[str, Any]) -> dict
         "stock_mode": stock.get("mode", "in_stock"),
         "production_days": stock.get("production_days"),
         "photos": doc.get("photos") or [],
-        "region": doc.get("region") or (coop[2] if coop else None),
-        "artisan": {"id": doc.get("owner"), "display_name": artisan[0] if artisan else None},
+        "region": doc.get("region") or (coop or {}).get("region"),
+        "artisan": {"id": doc.get("owner"), "display_name": artisan},
         "cooperative": {
             "id": doc.get("cooperative"),
-            "name_ar": coop[0] if coop else None,
-            "name_fr": coop[1] if coop else None,
+            "name_ar": (coop or {}).get("name_ar"),
+            "name_fr": (coop or {}).get("name_fr"),
         },
         "url": f"/p/{doc_id}",
     }
+
+
+def _artisan_name(db: sqlite_utils.Database, artisan_id: Any) -> str | None:
+    """From her directory document (which the hub brings), else this server's account."""
+    profile = directory_docs.artisan(db, artisan_id if isinstance(artisan_id, str) else None)
+    if profile is not None:
+        return profile.get("display_name")
+    row = db.execute("SELECT display_name FROM users WHERE id = ?", [artisan_id]).fetchone()
+    return row[0] if row else None
 
 
 def _upsert(db: sqlite_utils.Database, doc_id: str, seq: int, doc: dict[str, Any]) -> None:
@@ -242,16 +252,13 @@ def _ordering(sort: str, cursor: list | None) -> tuple[str, tuple[str, list] | N
 
 def _live(db: sqlite_utils.Database, item: dict[str, Any]) -> dict[str, Any]:
     """What may change after indexing, read now: names, and the first ready photo."""
-    artisan = db.execute(
-        "SELECT display_name FROM users WHERE id = ?", [item["artisan"]["id"]]
-    ).fetchone()
+    artisan = _artisan_name(db, item["artisan"]["id"])
     if artisan is not None:
-        item["artisan"]["display_name"] = artisan[0]
-    coop = db.execute(
-        "SELECT name_ar, name_fr FROM cooperatives WHERE id = ?", [item["cooperative"]["id"]]
-    ).fetchone()
+        item["artisan"]["display_name"] = artisan
+    coop = directory_docs.cooperative_names(db, item["cooperative"]["id"])
     if coop is not None:
-        item["cooperative"]["name_ar"], item["cooperative"]["name_fr"] = coop
+        item["cooperative"]["name_ar"] = coop["name_ar"]
+        item["cooperative"]["name_fr"] = coop["name_fr"]
     return _with_thumb(db, item)
 
 

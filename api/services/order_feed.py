@@ -38,8 +38,8 @@ from . import order_states, outbox, stock
 log = logging.getLogger("hirfa.orders")
 
 BATCH = 500
-# Past this many changes with no order or product among them, move the checkpoint anyway, so the
-# quick look after each request stays short.
+# Past this many changes with no order, product or profile among them, move the checkpoint
+# anyway, so the quick look after each request stays short.
 SKIP_AHEAD = 1000
 
 
@@ -49,8 +49,8 @@ def _checkpoint(db: sqlite_utils.Database) -> int:
 
 def _changed(db: sqlite_utils.Database, since: int) -> list[tuple[str, int]]:
     return db.execute(
-        "SELECT id, seq FROM docs WHERE seq > ? AND (id LIKE 'order:%' OR id LIKE 'product:%') "
-        "ORDER BY seq LIMIT ?",
+        "SELECT id, seq FROM docs WHERE seq > ? AND (id LIKE 'order:%' OR id LIKE 'product:%' "
+        "OR id LIKE 'cooperative:%' OR id LIKE 'artisan:%') ORDER BY seq LIMIT ?",
         [since, BATCH],
     ).fetchall()
 
@@ -68,7 +68,7 @@ def process(store: DocumentStore) -> int:
     with write_transaction(db):
         rows = _changed(db, _checkpoint(db))
         for doc_id, _ in rows:
-            if doc_id.startswith("product:"):
+            if doc_id.startswith(FIELD_MERGED):
                 settle_product(store, doc_id)
             else:
                 settle(store, doc_id)
@@ -78,12 +78,18 @@ def process(store: DocumentStore) -> int:
     return len(rows)
 
 
+# Settled field by field (product_edit): products and the directory's profiles.
+FIELD_MERGED_TYPES = ("product", "cooperative", "artisan")
+FIELD_MERGED = tuple(f"{kind}:" for kind in FIELD_MERGED_TYPES)
+
+
 def settle_product(store: DocumentStore, doc_id: str) -> bool:
-    """Resolve the product's conflict, if it has one; returns whether it did."""
+    """Resolve the conflict of a product (or a directory profile), if it has one; returns
+    whether it did."""
     row = store.row(doc_id)
     if row is None or not revtree.conflicts(row.tree):
         return False
-    if (store.body(doc_id, row.winner) or {}).get("type") != "product":
+    if (store.body(doc_id, row.winner) or {}).get("type") not in FIELD_MERGED_TYPES:
         return False
     # What the rule cannot settle (a leaf's body missing) is listed for the coordinator.
     return bool(resolution.resolve(store, [doc_id]).resolved)

@@ -7,24 +7,39 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import NotFound
+from . import directory_docs
 
 
 def artisan(db: sqlite_utils.Database, artisan_id: str) -> dict[str, Any]:
-    row = db.execute(
-        "SELECT u.id, u.display_name, c.id, c.name_ar, c.name_fr, c.region FROM users u "
-        "JOIN cooperatives c ON c.id = u.cooperative_id "
-        "WHERE u.id = ? AND u.role = 'artisan' AND u.disabled_at IS NULL",
+    """Her directory document and her cooperative's (so an artisan of another server,
+    known here from the hub, has one too); an account of this server decides whether she
+    is an artisan and not disabled."""
+    account = db.execute(
+        "SELECT display_name, cooperative_id, role = 'artisan' AND disabled_at IS NULL "
+        "FROM users WHERE id = ?",
         [artisan_id],
     ).fetchone()
-    if row is None:
+    profile = directory_docs.artisan(db, artisan_id)
+    if account is not None and not account[2]:
+        profile = None  # not an artisan, or disabled: the table is the authority here
+    elif account is not None:
+        # her public name as her profile says it; her cooperative as her account does
+        profile = {"display_name": account[0], **(profile or {}), "cooperative": account[1]}
+    if profile is None or not profile.get("cooperative"):
         raise NotFound("No such artisan.", details={"id": artisan_id})
+    coop_id = profile["cooperative"]
+    coop = directory_docs.cooperative_names(db, coop_id) or {}
     count = db.execute(
         "SELECT count(*) FROM catalog_products WHERE owner = ?", [artisan_id]
     ).fetchone()[0]
     return {
-        "id": row[0],
-        "display_name": row[1],
-        "cooperative": {"id": row[2], "name_ar": row[3], "name_fr": row[4]},
-        "region": row[5],
+        "id": artisan_id,
+        "display_name": profile.get("display_name"),
+        "cooperative": {
+            "id": coop_id,
+            "name_ar": coop.get("name_ar"),
+            "name_fr": coop.get("name_fr"),
+        },
+        "region": coop.get("region"),
         "products": count,
     }

@@ -14,7 +14,7 @@ from werkzeug.http import unquote_etag
 from schemas.taxonomy import CATEGORY_CODES
 
 from ..errors import BadRequest, NotFound
-from ..services import accounts, catalog
+from ..services import catalog, directory_docs
 from ..state import hirfa
 from . import i18n
 from .rendering import error_page, page_blueprint, render
@@ -154,14 +154,36 @@ def _dims(item: dict) -> str:
     return " × ".join(sides) + " cm" if sides else ""
 
 
+def _localised_name(name: dict) -> str:
+    """A cooperative's name in the page's language; English pages fall back on French,
+    as coop_name does, since cooperatives are registered in Arabic and French."""
+    order = ("en", "fr", "ar") if g.lang == "en" else (g.lang, "ar", "fr", "en")
+    return next((name[code] for code in order if name.get(code)), "")
+
+
+def contact_link(contact: dict) -> str | None:
+    """A link for a public contact channel, built only from what is safe in an href."""
+    kind, value = contact.get("kind"), str(contact.get("value") or "")
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if kind == "whatsapp" and digits:
+        return f"https://wa.me/{digits}"
+    if kind == "phone" and digits:
+        return f"tel:+{digits}" if value.strip().startswith("+") else f"tel:{digits}"
+    if kind == "email" and "@" in value and ":" not in value:
+        return f"mailto:{value}"
+    if kind in ("website", "facebook", "instagram") and value.startswith("https://"):
+        return value
+    return None
+
+
 @blueprint.get("/c/<cooperative_id>")
 def cooperative_page(cooperative_id: str):
     db = hirfa().db()
-    try:
-        coop = accounts.get_cooperative(db, cooperative_id)
-    except NotFound:
-        return error_page(404, "not_found")
+    # Its directory document, so a server fed only by the hub shows it too.
     catalog.refresh(db)
+    coop = directory_docs.public_cooperative(db, cooperative_id)
+    if coop is None:
+        return error_page(404, "not_found")
     cursor = request.args.get("cursor") or None
     tag, fresh = _not_modified(db, {"cooperative": cooperative_id, "cursor": cursor})
     if fresh:
@@ -173,7 +195,8 @@ def cooperative_page(cooperative_id: str):
         render(
             "cooperative.html",
             coop=coop,
-            name=coop_name(coop),
+            name=_localised_name(coop["name"]),
+            contact_link=contact_link,
             page=page,
             next_url=_next_url(f"/c/{cooperative_id}", page),
             first_url=f"/c/{cooperative_id}" if cursor else None,

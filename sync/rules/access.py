@@ -19,6 +19,11 @@ from sync.store.json_values import NOT_A_STRING, InvalidValue
 
 PUBLIC = "public"
 REVIEW_PREFIX = "review:"
+# The public directory: cooperative:<cooperative id>, artisan:<user id>.
+DIRECTORY_PREFIXES = {"cooperative": "cooperative:", "artisan": "artisan:"}
+DIRECTORY_TYPES = tuple(DIRECTORY_PREFIXES)  # a tuple: a forged list-valued type is no key
+# What an artisan may change in her own public profile: her words and her picture.
+ARTISAN_OWN_FIELDS = frozenset({"story", "photo", "updated_at"})
 # The fields channels_for reads: whoever holds them decides who sees the document.
 ROUTING_FIELDS = frozenset({"type", "owner", "cooperative", "artisan", "buyer", "status"})
 # What an approved listing may change and stay approved: keeping stock is not content.
@@ -45,6 +50,8 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
         return set()
     kind = body.get("type")
     channels: set[str] = set()
+    if kind in DIRECTORY_TYPES:
+        return _directory_channels(body)
     artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
     if isinstance(artisan, str) and artisan:
         channels.add(f"artisan:{artisan}")
@@ -55,6 +62,17 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
         channels.add(f"buyer:{body['buyer']}")
     if kind == "product" and body.get("status") == "approved":
         channels.add(PUBLIC)
+    return channels
+
+
+def _directory_channels(body: dict[str, Any]) -> set[str]:
+    """Public content, also in its cooperative's channel so its coordinators' phones get
+    it. Not in an artisan's own channel: her phone's feed stays her own work (she edits
+    her story and photo over REST, PUT /api/v1/directory/artisans/{id})."""
+    channels = {PUBLIC}
+    coop = body.get("cooperative")
+    if isinstance(coop, str) and coop:
+        channels.add(f"coop:{coop}")
     return channels
 
 
@@ -104,9 +122,15 @@ def _may_author(user: Reader, body: dict, directory: Directory) -> None:
 
 
 def validate(
-    user: Reader, old: dict[str, Any] | None, new: dict[str, Any], directory: Directory
+    user: Reader,
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    directory: Directory,
+    doc_id: str = "",
 ) -> None:
     """Raise WriteForbidden unless ``user`` may turn ``old`` (None: new doc) into ``new``."""
+    if not new.get("_deleted"):
+        _check_directory_id(doc_id, new)
     if user.role == "admin":
         if not new.get("_deleted"):
             _check_schema(new)
@@ -117,11 +141,13 @@ def validate(
             # A bare tombstone of a document we never had reaches no one. One with fields
             # would be routed by them (channels come from the body): check it as a write.
             if fields:
-                _check_writer(user, None, new, directory)
+                _check_writer(user, None, new, directory, doc_id)
             return
         if old.get("type") == "order":
             raise WriteForbidden("an order is kept: cancel or decline it instead")
-        _check_writer(user, old, old, directory)
+        if old.get("type") in DIRECTORY_TYPES:
+            raise WriteForbidden("a directory profile is kept: only an admin removes it")
+        _check_writer(user, old, old, directory, doc_id)
         # A tombstone keeps the document's routing: it may not move it to other channels.
         for name in ROUTING_FIELDS & fields:
             if new[name] != old.get(name):
@@ -130,8 +156,8 @@ def validate(
     _check_schema(new)
     if old is not None:
         _immutable(old, new, "type")
-        _check_writer(user, old, old, directory)  # must also have been allowed on the old
-    _check_writer(user, old, new, directory)
+        _check_writer(user, old, old, directory, doc_id)  # must also have been allowed
+    _check_writer(user, old, new, directory, doc_id)
 
 
 def _check_schema(body: dict[str, Any]) -> None:
@@ -149,8 +175,59 @@ def _check_schema(body: dict[str, Any]) -> None:
         raise WriteForbidden(f"invalid {body['type']}: {exc.messages}") from exc
 
 
-def _check_writer(user: Reader, old: dict | None, new: dict, directory: Directory) -> None:
+def _check_directory_id(doc_id: str, body: dict[str, Any]) -> None:
+    """cooperative:<id> holds that cooperative's profile, artisan:<id> that artisan's."""
+    kind = body.get("type")
+    for prefix_kind, prefix in DIRECTORY_PREFIXES.items():
+        if doc_id.startswith(prefix) and kind != prefix_kind:
+            raise WriteForbidden(f"ids starting with {prefix!r} are for {prefix_kind} documents")
+    if kind in DIRECTORY_TYPES and doc_id and not doc_id.startswith(DIRECTORY_PREFIXES[kind]):
+        raise WriteForbidden(f"a {kind} document's id is {DIRECTORY_PREFIXES[kind]}<id>")
+    if (
+        kind == "cooperative"
+        and doc_id
+        and body.get("cooperative") != doc_id.removeprefix(DIRECTORY_PREFIXES["cooperative"])
+    ):
+        raise WriteForbidden("cooperative must be the id the document is stored under")
+
+
+def _check_directory(
+    user: Reader, old: dict | None, new: dict, directory: Directory, doc_id: str
+) -> None:
+    """Coordinators write their cooperatives' directory; an artisan her own story and
+    photo. Only admins (who pass no further check) move a profile to another cooperative."""
+    kind, coop = new.get("type"), new.get("cooperative")
+    _immutable(old, new, "cooperative", "created_at")
+    if user.role == "coordinator":
+        if coop not in user.cooperative_ids:
+            raise WriteForbidden("you can only write documents of your own cooperatives")
+        if kind == "artisan":
+            artisan_id = doc_id.removeprefix(DIRECTORY_PREFIXES["artisan"])
+            if directory(artisan_id) != coop:
+                raise WriteForbidden("artisan must be an artisan of this cooperative")
+        return
+    if user.role == "artisan" and kind == "artisan":
+        if doc_id != f"{DIRECTORY_PREFIXES['artisan']}{user.id}":
+            raise WriteForbidden("you can only edit your own profile")
+        if old is None:
+            raise WriteForbidden("your profile is created by your cooperative")
+        names = {k for k in (*old, *new) if not k.startswith("_")} - ARTISAN_OWN_FIELDS
+        changed = sorted(n for n in names if old.get(n) != new.get(n))
+        if changed:
+            raise WriteForbidden(
+                f"you can change your story and photo; {', '.join(changed)} is your cooperative's"
+            )
+        return
+    raise WriteForbidden(f"a {user.role} cannot write this {kind} document")
+
+
+def _check_writer(
+    user: Reader, old: dict | None, new: dict, directory: Directory, doc_id: str = ""
+) -> None:
     kind = new.get("type")
+    if kind in DIRECTORY_TYPES:
+        _check_directory(user, old, new, directory, doc_id)
+        return
     if kind in ("product", "photo", "material_movement"):
         _immutable(old, new, "owner", "cooperative", "created_at")
         _may_author(user, new, directory)
@@ -218,6 +295,6 @@ def make_check(user: Reader, directory: Directory, *, reviews: bool = False):
             raise WriteForbidden(
                 "reviews are written by deciding: POST /api/v1/reviews/{product_id}"
             )
-        validate(user, old, new, directory)
+        validate(user, old, new, directory, doc_id)
 
     return check

@@ -161,6 +161,9 @@ Rule = Callable[..., dict[str, Any]]
 
 RULES: dict[str, Rule] = {
     "product": product_edit,
+    # Directory documents are edited by several people, like products: field by field.
+    "cooperative": product_edit,
+    "artisan": product_edit,
     "photo": latest_edit,
     "review": latest_edit,
     "material_movement": same_movement,

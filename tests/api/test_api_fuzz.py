@@ -126,6 +126,9 @@ UNSTATABLE: dict[tuple[str, str], set[str]] = {
     ("POST", "/products"): {"*._schema", "artisan_id"},
     ("PATCH", "/products/{product_id}"): {"*._schema"},
     ("POST", "/photos"): {"artisan_id"},
+    # directory profiles: texts in at least one language
+    ("PUT", "/directory/cooperatives/{cooperative_id}"): {"*._schema"},
+    ("PUT", "/directory/artisans/{artisan_id}"): {"*._schema"},
     # a cursor is one this server gave out
     ("GET", "/catalog"): {"invalid_cursor"},
     # a request for changes gives its reasons, the reason `other` a comment

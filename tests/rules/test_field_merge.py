@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from api import migrations
 from api.config import load_settings
-from api.state import document_store
+from api.stores import document_store
 from sync.rules import resolution
 from sync.store.database import connect
 

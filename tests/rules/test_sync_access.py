@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.support.documents import directory_of
+
 DB = "/sync/hirfa"
 
 
@@ -58,10 +60,14 @@ def visible_ids(client, headers) -> set[str]:
         ("artisan", {"p-fatima"}),
         ("artisan2", {"p-khadija"}),
         ("artisan_other_coop", {"p-zahra"}),
-        ("coordinator", {"p-fatima", "p-khadija"}),
-        ("coordinator2", {"p-zahra"}),
+        # coordinators and admins also read their cooperatives' directory documents
+        ("coordinator", {"p-fatima", "p-khadija"} | directory_of("coop-taza-zerbia")),
+        (
+            "coordinator2",
+            {"p-zahra"} | directory_of("coop-essaouira-argan", "coop-marrakech-fakhar"),
+        ),
         ("buyer", set()),
-        ("admin", {"p-fatima", "p-khadija", "p-zahra"}),
+        ("admin", {"p-fatima", "p-khadija", "p-zahra"} | directory_of()),
     ],
 )
 def test_feeds_and_listings_follow_channels(client, auth, docs, who, expected):

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import requests
 
+from tests.support.documents import directory_of
 from tests.support.pouch_device import PouchDevice, attachment_text, results
 
 FATIMA, KHADIJA = "art_fatima", "art_khadija"
@@ -431,13 +432,16 @@ def test_devices_only_receive_their_users_channels(live_server, tmp_path):
 
     naima = PouchDevice(tmp_path / "naima")
     pulled = replicate(naima, "pull", live_server, live_server.headers("coordinator"))
-    assert pulled["docs_written"] == 7, pulled
-    assert device_ids(naima) == fatimas | khadijas
+    # a coordinator's phone also gets her cooperative's directory documents
+    taza = directory_of("coop-taza-zerbia")
+    assert pulled["docs_written"] == 7 + len(taza), pulled
+    assert device_ids(naima) == fatimas | khadijas | taza
 
     rachid = PouchDevice(tmp_path / "rachid")
     pulled = replicate(rachid, "pull", live_server, live_server.headers("coordinator2"))
-    assert pulled["docs_written"] == 2, pulled
-    assert device_ids(rachid) == zahras
+    rachids = directory_of("coop-essaouira-argan", "coop-marrakech-fakhar")
+    assert pulled["docs_written"] == 2 + len(rachids), pulled
+    assert device_ids(rachid) == zahras | rachids
 
 
 def move_to_another_coop(server, doc_id: str) -> tuple[str, str]:
@@ -459,7 +463,8 @@ def coordinator_with_two_products(server, tmp_path) -> tuple[PouchDevice, dict]:
     replicate(fatima, "push", server, server.headers("artisan"))
     naima_h = server.headers("coordinator")
     naima = PouchDevice(tmp_path / "naima")
-    assert replicate(naima, "pull", server, naima_h)["docs_written"] == 2
+    directory = len(directory_of("coop-taza-zerbia"))
+    assert replicate(naima, "pull", server, naima_h)["docs_written"] == 2 + directory
     return naima, naima_h
 
 
@@ -507,7 +512,7 @@ def test_a_product_leaving_the_coordinators_coop_is_pulled_as_an_empty_stub(live
     assert pulled["docs_written"] == 1 and pulled["doc_write_failures"] == 0
     assert doc["doc"] == {"_id": doc_id, "_rev": new_rev}
     assert {row["id"]: row["rev"] for row in listing["rows"]}[doc_id] == new_rev
-    assert len(listing["rows"]) == 2
+    assert len(listing["rows"]) == 2 + len(directory_of("coop-taza-zerbia"))
     assert again["ok"] and again["docs_written"] == 0, again
 
 
