@@ -4,7 +4,6 @@ refusals; and the worker's backoff, driven without waiting."""
 from __future__ import annotations
 
 import random
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -12,7 +11,7 @@ import requests
 from sync.replication.couch import CouchClient, HubUnreachable
 from sync.replication.replicator import Replicator
 from sync.replication.worker import Backoff, ReplicationWorker, read_status
-from tests.support.link_proxy import LinkProxy
+from tests.support.pouchdb_server import via
 from tests.support.replication import (
     attachment,
     local_trees,
@@ -23,10 +22,6 @@ from tests.support.replication import (
 
 DOCS, BATCH = 30, 10
 CUT_FRACTIONS = [0.02, 0.1, 0.2, 0.3, 0.45, 0.6, 0.75, 0.9, 0.98]
-
-
-def via(link: LinkProxy, url: str) -> str:
-    return f"http://127.0.0.1:{link.port}{urlsplit(url).path}"
 
 
 def fill(store, count=DOCS):
@@ -48,8 +43,9 @@ def clean_run_bytes(tmp_path, hub_url, link, direction) -> int:
 
 @pytest.mark.parametrize("direction", ["push", "pull"])
 def test_cut_anywhere_in_a_batch_loses_and_repeats_nothing(
-    tmp_path, pouchdb_server, link, direction
+    tmp_path, pouchdb_server, pouchdb_link, direction
 ):
+    link = pouchdb_link
     source_hub = pouchdb_server.new_db()
     seed = new_store(tmp_path / "seed.sqlite3")
     fill(seed)

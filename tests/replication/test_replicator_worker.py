@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlsplit
 
 import pytest
 from couchdb import http as couch_http
@@ -17,12 +16,8 @@ from sync.replication.couch import CouchClient, HubUnreachable
 from sync.replication.worker import LEASE_HELD, ReplicationWorker, read_status
 from sync.rules import resolution
 from tests.support.apps import make_app
-from tests.support.link_proxy import LinkProxy
+from tests.support.pouchdb_server import via
 from tests.support.replication import new_store, product
-
-
-def via(link: LinkProxy, url: str) -> str:
-    return f"http://127.0.0.1:{link.port}{urlsplit(url).path}"
 
 
 def test_a_second_worker_waits_for_the_lease_and_takes_over(tmp_path, hub):

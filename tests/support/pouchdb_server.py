@@ -8,6 +8,7 @@ Loaded as a plugin (``pytest_plugins = ["tests.support.pouchdb_server"]`` or
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import time
@@ -129,14 +130,53 @@ def pouchdb_db(pouchdb_server: PouchDBServer) -> Iterator[str]:
     pouchdb_server.delete_db(url)
 
 
-@pytest.fixture
-def hub(pouchdb_db: str) -> str:
-    """The CouchDB hub of the replicator tests: a fresh database on pouchdb-server."""
-    return pouchdb_db
+# An Apache CouchDB 3.x database URL with credentials, e.g.
+# http://admin:secret@127.0.0.1:5984/hirfa_test: the hub tests then also run against a
+# fresh database beside it on that server (docs/operations.md, "Tests against a real
+# CouchDB"). pouchdb-server stands in for CouchDB otherwise.
+REAL_COUCHDB = os.environ.get("HIRFA_TEST_COUCHDB_URL", "").rstrip("/")
+NO_REAL_COUCHDB = (
+    "HIRFA_TEST_COUCHDB_URL is not set: these hub tests run against pouchdb-server only "
+    "(set it to an Apache CouchDB 3.x database URL with credentials to run them there too)"
+)
+
+
+@pytest.fixture(params=["pouchdb-server", "couchdb"])
+def hub(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The CouchDB hub of the replicator tests: a fresh database on pouchdb-server, and
+    on a real Apache CouchDB too when HIRFA_TEST_COUCHDB_URL names one."""
+    if request.param == "pouchdb-server":
+        yield request.getfixturevalue("pouchdb_db")
+        return
+    if not REAL_COUCHDB:
+        pytest.skip(NO_REAL_COUCHDB)
+    server = REAL_COUCHDB.rsplit("/", 1)[0]
+    url = f"{server}/hirfa_test_{uuid.uuid4().hex[:12]}"
+    requests.put(url, timeout=10).raise_for_status()
+    try:
+        yield url
+    finally:
+        requests.delete(url, timeout=10)
 
 
 @pytest.fixture
-def link(pouchdb_server: PouchDBServer) -> Iterator[LinkProxy]:
-    """A loopback proxy in front of pouchdb-server that can cut, stall or refuse."""
+def link(hub: str) -> Iterator[LinkProxy]:
+    """A loopback proxy in front of the hub's server that can cut, stall or refuse."""
+    parts = urlsplit(hub)
+    with LinkProxy(parts.hostname or "127.0.0.1", parts.port or 5984) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def pouchdb_link(pouchdb_server: PouchDBServer) -> Iterator[LinkProxy]:
+    """The same proxy, in front of pouchdb-server itself (tests that make their own
+    databases there)."""
     with LinkProxy("127.0.0.1", urlsplit(pouchdb_server.url).port) as proxy:
         yield proxy
+
+
+def via(link: LinkProxy, url: str) -> str:
+    """``url`` (credentials and database) reached through ``link``."""
+    parts = urlsplit(url)
+    credentials = f"{parts.username}:{parts.password}@" if parts.username else ""
+    return f"http://{credentials}127.0.0.1:{link.port}{parts.path}"
