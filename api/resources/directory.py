@@ -40,6 +40,18 @@ def _answer(schema, doc: dict):
     return with_etag(dump(schema, directory_docs.render(doc)))
 
 
+def _get(kind: str, key: str, schema):
+    return _answer(schema, directory_docs.get_profile(hirfa().store(), kind, key))
+
+
+def _put(kind: str, key: str, body_schema, schema):
+    fields = load_body(body_schema)
+    doc = directory_docs.put_profile(
+        hirfa().store(), current_user(), kind, key, request.headers.get("If-Match"), fields
+    )
+    return _answer(schema, doc)
+
+
 @ns.route("/cooperatives/<string:cooperative_id>")
 @ns.param("cooperative_id", "The cooperative's id", example="coop-taza-zerbia")
 class CooperativeProfile(Resource):
@@ -52,8 +64,7 @@ class CooperativeProfile(Resource):
     @ns.response(404, "No such cooperative in the directory")
     def get(self, cooperative_id: str):
         """Get a cooperative's public profile"""
-        doc = directory_docs.get_profile(hirfa().store(), "cooperative", cooperative_id)
-        return _answer(CooperativeDirectorySchema, doc)
+        return _get("cooperative", cooperative_id, CooperativeDirectorySchema)
 
     @ns.doc(
         security="bearer",
@@ -67,16 +78,9 @@ class CooperativeProfile(Resource):
     @login_required("coordinator", "admin")
     def put(self, cooperative_id: str):
         """Update a cooperative's public profile"""
-        fields = load_body(CooperativeProfileBodySchema)
-        doc = directory_docs.put_profile(
-            hirfa().store(),
-            current_user(),
-            "cooperative",
-            cooperative_id,
-            request.headers.get("If-Match"),
-            fields,
+        return _put(
+            "cooperative", cooperative_id, CooperativeProfileBodySchema, CooperativeDirectorySchema
         )
-        return _answer(CooperativeDirectorySchema, doc)
 
 
 @ns.route("/artisans/<string:artisan_id>")
@@ -91,8 +95,7 @@ class ArtisanProfile(Resource):
     @ns.response(404, "No such artisan in the directory")
     def get(self, artisan_id: str):
         """Get an artisan's public profile"""
-        doc = directory_docs.get_profile(hirfa().store(), "artisan", artisan_id)
-        return _answer(ArtisanDirectorySchema, doc)
+        return _get("artisan", artisan_id, ArtisanDirectorySchema)
 
     @ns.doc(
         security="bearer",
@@ -106,13 +109,4 @@ class ArtisanProfile(Resource):
     @login_required("artisan", "coordinator", "admin")
     def put(self, artisan_id: str):
         """Update an artisan's public profile"""
-        fields = load_body(ArtisanProfileBodySchema)
-        doc = directory_docs.put_profile(
-            hirfa().store(),
-            current_user(),
-            "artisan",
-            artisan_id,
-            request.headers.get("If-Match"),
-            fields,
-        )
-        return _answer(ArtisanDirectorySchema, doc)
+        return _put("artisan", artisan_id, ArtisanProfileBodySchema, ArtisanDirectorySchema)

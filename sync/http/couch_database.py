@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 
 from sync.store.database import server_uuid
 from sync.store.errors import InvalidInput, StoreError
-from sync.store.json_values import check_ids, check_value
+from sync.store.json_values import check_value
 
 from .couch_json import (
     flag,
@@ -87,7 +87,7 @@ def changes(db: str):
     if request.args.get("filter") == "_doc_ids":
         doc_ids = body.get("doc_ids") if "doc_ids" in body else json_param("doc_ids")
         doc_ids = string_list(doc_ids, "doc_ids")
-        check_ids(doc_ids, "doc_ids")
+        check_value(doc_ids, "doc_ids")
     elif request.args.get("filter"):
         raise InvalidInput("only the _doc_ids filter is supported")
     options = {
@@ -161,8 +161,7 @@ def revs_diff(db: str):
     asked = json_body()
     if not isinstance(asked, dict):
         raise InvalidInput("_revs_diff wants {doc id: [revisions]}")
-    check_ids(list(asked), "_revs_diff")
-    check_value(asked, "_revs_diff")  # the revisions too
+    check_value(asked, "_revs_diff")  # ids (JSON keys: strings) and revisions
     with ctx.store.prefetched(list(asked)):
         return json_response(ctx.store.revs_diff(asked, ctx.visible))
 
@@ -178,8 +177,7 @@ def bulk_get(db: str):
     options = {"revs": flag("revs"), "attachments_data": flag("attachments")}
     if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in docs):
         raise InvalidInput("each _bulk_get entry needs an id")
-    check_ids([item["id"] for item in docs], "docs")
-    check_value(docs, "docs")  # revisions and atts_since too
+    check_value(docs, "docs")  # ids (strings, checked above), revisions, atts_since
     results = []
     with ctx.store.prefetched([item["id"] for item in docs]):
         for item in docs:

@@ -121,13 +121,3 @@ def check_id(doc_id: Any, max_length: int = MAX_ID_LENGTH, field: str = "_id") -
         )
     check_value(doc_id, field)
     return doc_id
-
-
-def check_ids(ids: Any, field: str) -> None:
-    """Ids asked for in a look-up (``_bulk_get``, ``_all_docs`` keys, ``doc_ids``): strings
-    of whole characters. One too long to exist is simply not found."""
-    for index, doc_id in enumerate(ids or ()):
-        name = f"{field}[{index}]"
-        if not isinstance(doc_id, str):
-            raise InvalidValue(NOT_AN_ID, name, "a document id is a string")
-        check_value(doc_id, name)
