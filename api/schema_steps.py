@@ -9,6 +9,9 @@ import sqlite_utils
 from sync.store.database import run_script
 
 from .services import directory_docs
+from .services.ledger import legacy as ledger_legacy
+from .services.ledger import projection as ledger_projection
+from .stores import document_store
 
 # The step that wrote the public directory's documents for existing rows.
 DIRECTORY_VERSION = 13
@@ -310,6 +313,93 @@ def directory_documents(db: sqlite_utils.Database) -> None:
     directory_docs.write_all(db)
 
 
+def directory_for_artisans(db: sqlite_utils.Database) -> None:
+    # Directory documents are now also in directory:<cooperative>, which its artisans
+    # read (sync/rules/access.py): routed again, with new sequences, so phones that
+    # synced before this version receive them too.
+    ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM docs WHERE id LIKE 'cooperative:%' OR id LIKE 'artisan:%'"
+        )
+    ]
+    document_store(db).reroute(ids)
+
+
+def materials_ledger(db: sqlite_utils.Database) -> None:
+    # The raw-materials ledger (api/services/ledger/projection.py keeps these tables in
+    # the transaction of every write): materials, movements and their effects, balances
+    # per material and place, receipts for the average cost, lots of production batches.
+    run_script(
+        db,
+        """
+        CREATE TABLE materials (
+            id TEXT PRIMARY KEY,
+            cooperative TEXT NOT NULL,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            low_stock INTEGER,
+            supplier TEXT,
+            archived INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX materials_cooperative ON materials(cooperative, id);
+        CREATE TABLE ledger_movements (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            cooperative TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            owner TEXT,
+            occurred_at TEXT,
+            body TEXT NOT NULL,
+            active INTEGER NOT NULL,
+            reverses TEXT
+        );
+        CREATE INDEX ledger_movements_cooperative ON ledger_movements(cooperative, seq);
+        CREATE INDEX ledger_movements_reverses ON ledger_movements(reverses)
+            WHERE reverses IS NOT NULL;
+        CREATE TABLE ledger_entries (
+            movement_id TEXT NOT NULL,
+            material TEXT NOT NULL,
+            place TEXT NOT NULL,
+            delta INTEGER NOT NULL,
+            cost_centimes INTEGER,
+            PRIMARY KEY (movement_id, material, place)
+        ) WITHOUT ROWID;
+        CREATE INDEX ledger_entries_place ON ledger_entries(material, place, movement_id);
+        CREATE TABLE material_balances (
+            material TEXT NOT NULL,
+            place TEXT NOT NULL,
+            cooperative TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            below INTEGER NOT NULL DEFAULT 0,
+            falls INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (material, place)
+        ) WITHOUT ROWID;
+        CREATE INDEX material_balances_cooperative ON material_balances(cooperative, place);
+        CREATE TABLE material_costs (
+            material TEXT PRIMARY KEY,
+            received INTEGER NOT NULL,
+            cost_centimes INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE material_lots (
+            cooperative TEXT NOT NULL,
+            lot TEXT NOT NULL,
+            movement_id TEXT NOT NULL,
+            produced_at TEXT,
+            PRIMARY KEY (cooperative, lot, movement_id)
+        ) WITHOUT ROWID;
+        """,
+    )
+    ledger_projection.rebuild(db)
+
+
+def integer_movements(db: sqlite_utils.Database) -> None:
+    # Movements stored under the first schema (a float quantity in a free unit, a free
+    # material name) are written again in integers of a base unit, naming a material of
+    # the cooperative's catalogue (created for them).
+    ledger_legacy.convert_all(db)
+
+
 MIGRATIONS = [
     (1, "accounts", accounts),
     (3, "uploads", uploads),
@@ -320,4 +410,7 @@ MIGRATIONS = [
     (10, "sign-in devices; lock-outs counted anew", sign_in_devices),
     (11, "list indexes: lists of products and orders, review queue", list_indexes),
     (DIRECTORY_VERSION, "the public directory as documents", directory_documents),
+    (14, "directory documents reach their cooperative's artisans", directory_for_artisans),
+    (15, "the materials ledger", materials_ledger),
+    (16, "material movements in integer base units", integer_movements),
 ]

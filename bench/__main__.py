@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import lists, low_bandwidth, photos, push, replicator, sync_pouchdb
+from bench import ledger, lists, low_bandwidth, photos, push, replicator, sync_pouchdb
 
 BENCHMARKS = {
     "sync_pouchdb": sync_pouchdb,
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "low_bandwidth": low_bandwidth,
     "replicator": replicator,
     "lists": lists,
+    "ledger": ledger,
 }
 
 

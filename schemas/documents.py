@@ -6,11 +6,19 @@ sync must not refuse its listing for that. Known fields are checked strictly.
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.taxonomy import CATEGORY_CODES, LOCALES, REGION_CODES
+from schemas.taxonomy import CATEGORY_CODES, REGION_CODES
 
+from .document_base import MAX_CENTIMES, MAX_COUNT, DocumentSchema, Localised, OwnedSchema, example
 from .fields import StrictFloat
+from .ledger import (
+    LotNumber,
+    MaterialDocSchema,
+    MaterialMovementDocSchema,
+    MaterialQuantity,
+    material_cooperative,
+)
 
 PRODUCT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "archived")
 # What an artisan (or a coordinator editing for her) may set; the rest is the review's.
@@ -30,49 +38,10 @@ ORDER_STATUSES = (
 )
 
 
-class DocumentSchema(Schema):
-    class Meta:
-        unknown = INCLUDE
-
-    type = fields.String(required=True)
-    created_at = fields.String(metadata={"description": "ISO 8601, set by the first writer"})
-    updated_at = fields.String()
-
-
-class Localised(Schema):
-    """A text in up to three languages; at least one."""
-
-    ar = fields.String(validate=validate.Length(max=5000), metadata={"example": "زربية بني ورين"})
-    fr = fields.String(
-        validate=validate.Length(max=5000), metadata={"example": "Tapis Beni Ouarain"}
-    )
-    en = fields.String(validate=validate.Length(max=5000), metadata={"example": "Beni Ouarain rug"})
-
-    @validates_schema
-    def one_language(self, data, **kwargs):
-        if not any(data.get(lang) for lang in LOCALES):
-            raise ValidationError("Give the text in at least one of ar, fr, en.")
-
-
-class OwnedSchema(DocumentSchema):
-    owner = fields.String(required=True, metadata={"description": "the artisan's user id"})
-    cooperative = fields.String(required=True)
-
-
-# Bounds that keep every number inside SQLite's 64-bit integers (the catalogue indexes
-# prices) and inside reason: 10 billion dirhams, a billion pieces or grams.
-MAX_CENTIMES = 10**12
-MAX_COUNT = 10**9
-
-
-def _example(value):
-    return {"example": value}
-
-
 class Dimensions(Schema):
-    length_cm = StrictFloat(validate=validate.Range(min=0), metadata=_example(200.0))
-    width_cm = StrictFloat(validate=validate.Range(min=0), metadata=_example(140.0))
-    height_cm = StrictFloat(validate=validate.Range(min=0), metadata=_example(1.5))
+    length_cm = StrictFloat(validate=validate.Range(min=0), metadata=example(200.0))
+    width_cm = StrictFloat(validate=validate.Range(min=0), metadata=example(140.0))
+    height_cm = StrictFloat(validate=validate.Range(min=0), metadata=example(1.5))
 
 
 class Stock(Schema):
@@ -81,28 +50,28 @@ class Stock(Schema):
     mode = fields.String(
         required=True,
         validate=validate.OneOf(["in_stock", "made_to_order"]),
-        metadata=_example("made_to_order"),
+        metadata=example("made_to_order"),
     )
     quantity = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=MAX_COUNT), metadata=_example(2)
+        strict=True, validate=validate.Range(min=0, max=MAX_COUNT), metadata=example(2)
     )
     production_days = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=365), metadata=_example(21)
+        strict=True, validate=validate.Range(min=0, max=365), metadata=example(21)
     )
 
 
 class OptionChoice(Schema):
     code = fields.String(
-        required=True, validate=validate.Length(min=1, max=40), metadata=_example("indigo")
+        required=True, validate=validate.Length(min=1, max=40), metadata=example("indigo")
     )
     label = fields.Nested(
-        Localised, required=True, metadata=_example({"ar": "نيلي", "fr": "Indigo"})
+        Localised, required=True, metadata=example({"ar": "نيلي", "fr": "Indigo"})
     )
     price_delta_centimes = fields.Integer(
         strict=True,
         load_default=0,
         validate=validate.Range(min=-MAX_CENTIMES, max=MAX_CENTIMES),
-        metadata=_example(5000),
+        metadata=example(5000),
     )
 
 
@@ -110,10 +79,10 @@ class Option(Schema):
     """A choice a buyer makes when ordering (colour, size...), each with a price difference."""
 
     code = fields.String(
-        required=True, validate=validate.Length(min=1, max=40), metadata=_example("colour")
+        required=True, validate=validate.Length(min=1, max=40), metadata=example("colour")
     )
     label = fields.Nested(
-        Localised, required=True, metadata=_example({"ar": "اللون", "fr": "Couleur"})
+        Localised, required=True, metadata=example({"ar": "اللون", "fr": "Couleur"})
     )
     choices = fields.List(
         fields.Nested(OptionChoice), required=True, validate=validate.Length(min=1, max=30)
@@ -126,48 +95,75 @@ class ProductContent(Schema):
     title = fields.Nested(
         Localised,
         required=True,
-        metadata=_example({"ar": "زربية بني ورين", "fr": "Tapis Beni Ouarain"}),
+        metadata=example({"ar": "زربية بني ورين", "fr": "Tapis Beni Ouarain"}),
     )
-    description = fields.Nested(
-        Localised, metadata=_example({"fr": "Laine naturelle, nouée main."})
-    )
+    description = fields.Nested(Localised, metadata=example({"fr": "Laine naturelle, nouée main."}))
     category = fields.String(
-        required=True, validate=validate.OneOf(sorted(CATEGORY_CODES)), metadata=_example("carpets")
+        required=True, validate=validate.OneOf(sorted(CATEGORY_CODES)), metadata=example("carpets")
     )
     materials = fields.List(
         fields.String(validate=validate.Length(max=80)),
         validate=validate.Length(max=20),
-        metadata=_example(["wool", "henna"]),
+        metadata=example(["wool", "henna"]),
     )
-    technique = fields.String(validate=validate.Length(max=200), metadata=_example("hand-knotted"))
+    technique = fields.String(validate=validate.Length(max=200), metadata=example("hand-knotted"))
     region = fields.String(
-        validate=validate.OneOf(sorted(REGION_CODES)), metadata=_example("fes-meknes")
+        validate=validate.OneOf(sorted(REGION_CODES)), metadata=example("fes-meknes")
     )
     dimensions = fields.Nested(Dimensions)
     weight_g = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=MAX_COUNT), metadata=_example(8500)
+        strict=True, validate=validate.Range(min=0, max=MAX_COUNT), metadata=example(8500)
     )
     # Money is integer centimes of dirham: no float rounding, ever.
     price_centimes = fields.Integer(
         strict=True,
         validate=validate.Range(min=0, max=MAX_CENTIMES),
         allow_none=True,
-        metadata=_example(450000),
+        metadata=example(450000),
     )
     stock = fields.Nested(Stock)
     options = fields.List(fields.Nested(Option), validate=validate.Length(max=10))
-    story = fields.Nested(Localised, metadata=_example({"ar": "نسجتها أمي قبلي"}))
+    story = fields.Nested(Localised, metadata=example({"ar": "نسجتها أمي قبلي"}))
+    bill_of_materials = fields.List(
+        fields.Nested(MaterialQuantity),
+        validate=validate.Length(max=30),
+        metadata={
+            "description": "the materials of one piece, in base units: they give its "
+            "materials cost and the use movements an accepted order proposes",
+            "example": [{"material": "material:coop-taza-zerbia:wool", "quantity": 9000}],
+        },
+    )
+    lots = fields.List(
+        LotNumber(),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "production lots its pieces come from",
+            "example": ["ARG-2026-11-A"],
+        },
+    )
     photos = fields.List(
         fields.String(validate=validate.Length(min=1, max=100)),
         validate=validate.Length(max=12),
         load_default=list,
-        metadata=_example(["photo:3f2a"]),
+        metadata=example(["photo:3f2a"]),
     )
 
 
 class ProductDocSchema(OwnedSchema, ProductContent):
     status = fields.String(required=True, validate=validate.OneOf(PRODUCT_STATUSES))
     listed_by = fields.String()
+
+    @validates_schema
+    def own_materials(self, data, **kwargs):
+        for line in data.get("bill_of_materials") or []:
+            if material_cooperative(line["material"]) != data.get("cooperative"):
+                raise ValidationError(
+                    {
+                        "bill_of_materials": [
+                            f"{line['material']!r} is not a material of its cooperative"
+                        ]
+                    }
+                )
 
 
 PHOTO_STATUSES = ("pending", "ready")
@@ -214,12 +210,6 @@ class OrderDocSchema(DocumentSchema):
     quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_COUNT))
 
 
-class MaterialMovementDocSchema(OwnedSchema):
-    material = fields.String(required=True)
-    quantity = fields.Float(required=True, allow_nan=False)
-    unit = fields.String(required=True)
-
-
 # Fields that belong to an account, never to a public profile: they stay in local tables.
 ACCOUNT_FIELDS = ("phone", "pin", "password", "secret", "secret_hash", "role", "session_version")
 # A cooperative says where to visit it by commune or village, never by a home's position.
@@ -252,10 +242,10 @@ class ContactChannel(Schema):
     """A way to reach the cooperative that it chose to make public."""
 
     kind = fields.String(
-        required=True, validate=validate.OneOf(CONTACT_KINDS), metadata=_example("whatsapp")
+        required=True, validate=validate.OneOf(CONTACT_KINDS), metadata=example("whatsapp")
     )
     value = fields.String(
-        required=True, validate=validate.Length(min=1, max=200), metadata=_example("+212600000999")
+        required=True, validate=validate.Length(min=1, max=200), metadata=example("+212600000999")
     )
 
 
@@ -263,7 +253,7 @@ def _crafts() -> fields.List:
     return fields.List(
         fields.String(validate=validate.OneOf(sorted(CATEGORY_CODES))),
         validate=validate.Length(max=20),
-        metadata=_example(["carpets"]),
+        metadata=example(["carpets"]),
     )
 
 
@@ -273,31 +263,31 @@ class CooperativeContent(Schema):
     name = fields.Nested(
         Localised,
         required=True,
-        metadata=_example({"ar": "تعاونية زربية تازة", "fr": "Coopérative Zerbia de Taza"}),
+        metadata=example({"ar": "تعاونية زربية تازة", "fr": "Coopérative Zerbia de Taza"}),
     )
     region = fields.String(
         required=True,
         validate=validate.OneOf(sorted(REGION_CODES)),
-        metadata=_example("fes-meknes"),
+        metadata=example("fes-meknes"),
     )
     commune = fields.String(
         validate=validate.Length(max=120),
         metadata={"description": "commune or village", "example": "Taza"},
     )
     crafts = _crafts()
-    story = fields.Nested(Localised, metadata=_example({"fr": "Vingt tisserandes depuis 1998."}))
+    story = fields.Nested(Localised, metadata=example({"fr": "Vingt tisserandes depuis 1998."}))
     photos = fields.List(
         fields.String(validate=validate.Length(min=1, max=100)),
         validate=validate.Length(max=12),
-        metadata=_example(["photo:3f2a"]),
+        metadata=example(["photo:3f2a"]),
     )
     contacts = fields.List(
         fields.Nested(ContactChannel),
         validate=validate.Length(max=10),
-        metadata=_example([{"kind": "whatsapp", "value": "+212600000999"}]),
+        metadata=example([{"kind": "whatsapp", "value": "+212600000999"}]),
     )
     visiting = fields.Nested(
-        Localised, metadata=_example({"fr": "Du lundi au samedi, de 9 h à 16 h."})
+        Localised, metadata=example({"fr": "Du lundi au samedi, de 9 h à 16 h."})
     )
 
 
@@ -313,17 +303,17 @@ class ArtisanContent(Schema):
     """What anyone may read about an artisan: shared by the document and the REST bodies."""
 
     display_name = fields.String(
-        required=True, validate=validate.Length(min=1, max=120), metadata=_example("فاطمة أيت علي")
+        required=True, validate=validate.Length(min=1, max=120), metadata=example("فاطمة أيت علي")
     )
     crafts = _crafts()
-    story = fields.Nested(Localised, metadata=_example({"ar": "أنسج منذ صغري"}))
-    photo = fields.String(validate=validate.Length(min=1, max=100), metadata=_example("photo:3f2a"))
+    story = fields.Nested(Localised, metadata=example({"ar": "أنسج منذ صغري"}))
+    photo = fields.String(validate=validate.Length(min=1, max=100), metadata=example("photo:3f2a"))
 
 
 class ArtisanDocSchema(PublicProfile, ArtisanContent):
     """``artisan:<user id>``: an artisan's public profile."""
 
-    cooperative = fields.String(required=True, metadata=_example("coop-taza-zerbia"))
+    cooperative = fields.String(required=True, metadata=example("coop-taza-zerbia"))
 
 
 DOCUMENT_SCHEMAS: dict[str, type[Schema]] = {
@@ -333,5 +323,6 @@ DOCUMENT_SCHEMAS: dict[str, type[Schema]] = {
     "photo": PhotoDocSchema,
     "review": ReviewDocSchema,
     "order": OrderDocSchema,
+    "material": MaterialDocSchema,
     "material_movement": MaterialMovementDocSchema,
 }

@@ -108,6 +108,54 @@ class OrderSchema(Schema):
     updated_at = fields.String(metadata={"example": "2026-11-22T10:05:00Z"})
 
 
+class UseMovementSchema(Schema):
+    """A use movement as POST /movements takes it (the server fills `owner`); through
+    /sync, record it under its `id` with `type` "material_movement" and `owner` added."""
+
+    id = fields.String(
+        metadata={
+            "description": "one use per order and material, so confirming twice does not "
+            "count twice",
+            "example": "use:5d1f0a9e2b7c4e11:wool",
+        }
+    )
+    cooperative = fields.String(metadata={"example": "coop-taza-zerbia"})
+    kind = fields.String(metadata={"example": "use"})
+    material = fields.String(metadata={"example": "material:coop-taza-zerbia:wool"})
+    quantity = fields.Integer(
+        metadata={"description": "base units: per piece x pieces ordered", "example": 18000}
+    )
+    source = fields.String(
+        attribute="from", data_key="from", metadata={"example": "artisan:art_fatima"}
+    )
+    order_id = fields.String(metadata={"example": "order:5d1f0a9e2b7c4e11"})
+    product_id = fields.String(metadata={"example": "product:9b1c2f"})
+
+
+class ProposedUseSchema(Schema):
+    movement = fields.Nested(UseMovementSchema)
+    name = fields.Dict(metadata={"example": {"ar": "صوف", "fr": "Laine", "en": "Wool"}})
+    unit = fields.String(allow_none=True, metadata={"example": "kg"})
+    shown = fields.String(
+        metadata={"description": "the quantity in the material's unit", "example": "18 kg"}
+    )
+
+
+class MaterialUsesSchema(Schema):
+    order_id = fields.String(metadata={"example": "order:5d1f0a9e2b7c4e11"})
+    proposed_material_uses = fields.List(fields.Nested(ProposedUseSchema))
+
+
+class OrderMovedSchema(OrderSchema):
+    proposed_material_uses = fields.List(
+        fields.Nested(ProposedUseSchema),
+        metadata={
+            "description": "on acceptance only: the use movements of the product's bill of "
+            "materials for the artisan to confirm (nothing is recorded by the server)"
+        },
+    )
+
+
 class OrderPageSchema(Schema):
     items = fields.List(fields.Nested(OrderSchema))
     next = fields.String(metadata={"description": "cursor for `since`", "example": "42"})

@@ -78,6 +78,56 @@ class ProductPageSchema(Schema):
     more = fields.Boolean(metadata={"example": False})
 
 
+class MaterialCostLineSchema(Schema):
+    material = fields.String(metadata={"example": "material:coop-taza-zerbia:wool"})
+    name = fields.Dict(metadata={"example": {"ar": "صوف", "fr": "Laine", "en": "Wool"}})
+    quantity = fields.Integer(metadata={"description": "base units per piece", "example": 9000})
+    unit = fields.String(
+        allow_none=True,
+        metadata={"description": "the unit the material is shown in", "example": "kg"},
+    )
+    shown = fields.String(metadata={"description": "the quantity in its unit", "example": "9 kg"})
+    average_cost_centimes = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "centimes per base unit, weighted by receipts; null: never bought",
+            "example": 8.0,
+        },
+    )
+    cost_centimes = fields.Integer(
+        allow_none=True,
+        metadata={"description": "this line, rounded; null: never bought", "example": 72000},
+    )
+
+
+class MaterialsCostSchema(Schema):
+    product_id = fields.String(metadata={"example": "product:9b1c2f"})
+    lines = fields.List(fields.Nested(MaterialCostLineSchema))
+    total_centimes = fields.Integer(
+        metadata={
+            "description": "the exact sum of the lines, rounded half to even once",
+            "example": 72000,
+        }
+    )
+    complete = fields.Boolean(
+        metadata={
+            "description": "false when a material was never bought (the total is then a "
+            "lower bound) or the bill of materials is empty",
+            "example": True,
+        }
+    )
+    price_centimes = fields.Integer(allow_none=True, metadata={"example": 450000})
+    currency = fields.String(metadata={"example": "MAD"})
+    message = fields.String(
+        metadata={
+            "description": "the comparison in the caller's language (her account's locale)",
+            "example": (
+                "Les matières de cette pièce coûtent 720 MAD ; vous demandez 4\u202f500 MAD."
+            ),
+        }
+    )
+
+
 class PhotoCreateSchema(Schema):
     id = fields.String(validate=DOC_ID, metadata={"example": "photo:3f2a"})
     product_id = fields.String(validate=DOC_ID, metadata={"example": "product:9b1c2f"})

@@ -141,6 +141,14 @@ class CatalogPageSchema(Schema):
     sort = fields.String(metadata={"example": "newest"})
 
 
+class PublicLotSchema(Schema):
+    lot = fields.String(metadata={"example": "ARG-2026-10-A"})
+    produced_at = fields.String(
+        allow_none=True,
+        metadata={"description": "when its batch took place", "example": "2026-10-12T09:00:00Z"},
+    )
+
+
 class CatalogProductSchema(CatalogItemSchema):
     story = fields.Nested(Localised)
     materials = fields.List(fields.String(), metadata={"example": ["wool"]})
@@ -149,6 +157,10 @@ class CatalogProductSchema(CatalogItemSchema):
     options = fields.List(fields.Dict(), metadata={"example": []})
     production_days = fields.Integer(allow_none=True, metadata={"example": 21})
     display_url = fields.String(allow_none=True, metadata={"example": "/media/ab12.../display"})
+    lots = fields.List(
+        fields.Nested(PublicLotSchema),
+        metadata={"description": "the production lots it names that a batch produced"},
+    )
 
 
 class ArtisanProfileSchema(Schema):

@@ -6,12 +6,18 @@ import sqlite_utils
 
 from api.services import accounts
 from api.services.credentials import SecretHasher
+from api.stores import document_store
 
 from . import demo
+from .ledger import populate_ledger
 
 
-def populate(db: sqlite_utils.Database, hasher: SecretHasher | None = None) -> dict[str, int]:
-    """Create the demo cooperatives and accounts; idempotent (existing ones are kept)."""
+def populate(
+    db: sqlite_utils.Database, hasher: SecretHasher | None = None, *, ledger: bool = False
+) -> dict[str, int]:
+    """Create the demo cooperatives and accounts; idempotent (existing ones are kept).
+    ``ledger``: also the demo materials and their movements (seed/ledger.py), as `flask
+    seed` does; off by default, so the tests' apps start with an empty ledger."""
     hasher = hasher or SecretHasher(memory_kib=19456, time_cost=2)
     created = {"cooperatives": 0, "users": 0}
     for coop in demo.COOPERATIVES:
@@ -37,6 +43,8 @@ def populate(db: sqlite_utils.Database, hasher: SecretHasher | None = None) -> d
             cooperative_ids=coops if role == "coordinator" else (),
         )
         created["users"] += 1
+    if ledger:
+        created.update(populate_ledger(document_store(db)))
     return created
 
 

@@ -20,14 +20,21 @@ from .demo_products import populate_products
     show_default=True,
     help="Also create demo listings with photos in every status.",
 )
+@click.option(
+    "--ledger/--no-ledger",
+    default=True,
+    show_default=True,
+    help="Also create demo materials and three months of their movements.",
+)
 @with_appcontext
-def seed_command(products: bool) -> None:
-    """Load the demo cooperatives, accounts and listings (existing ones are kept)."""
+def seed_command(products: bool, ledger: bool) -> None:
+    """Load the demo cooperatives, accounts, materials and listings (existing ones are
+    kept)."""
     state = hirfa()
     settings = state.settings
     db = state.open_db()
     try:
-        created = populate(db, state.hasher)
+        created = populate(db, state.hasher, ledger=ledger)
         if products:
             created["products"] = populate_products(
                 state.store(db), settings.media_dir, settings.media_max_pixels

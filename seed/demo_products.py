@@ -11,6 +11,7 @@ from api.services import accounts, media, photo_docs, products, reviews
 from sync.store.documents import DocumentStore
 
 from .demo_images import draw
+from .ledger import product_fields
 
 # (artisan, coordinator, id, category, price in dirhams, status, title ar/fr/en)
 LISTINGS = [
@@ -179,6 +180,7 @@ def populate_products(store: DocumentStore, media_dir: str, max_pixels: int) -> 
                 "stock": {"mode": "made_to_order", "production_days": 14},
                 "photos": [photo_id],
                 "status": "draft" if status == "draft" else "submitted",
+                **product_fields(pid),  # bill of materials, lots (seed/ledger.py)
             },
         )
         if status in DECISIONS or status == "archived":

@@ -6,12 +6,20 @@ from flask import request
 from flask_restx import Resource
 
 from schemas.documents import ORDER_STATUSES
-from schemas.orders import OrderCreateSchema, OrderMoveSchema, OrderPageSchema, OrderSchema
+from schemas.orders import (
+    MaterialUsesSchema,
+    OrderCreateSchema,
+    OrderMovedSchema,
+    OrderMoveSchema,
+    OrderPageSchema,
+    OrderSchema,
+)
 
 from ..errors import AppError, BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import idempotency, orders
+from ..services.ledger import costs
 from ..state import hirfa
 from .params import LIMIT, NOT_BLANK, SINCE, choice_param, idempotent, with_etag
 
@@ -127,7 +135,10 @@ class Moves(Resource):
             "either confirms `delivered`. Without `If-Match` the move applies to the order as "
             "it is; with `If-Match` naming the revision you saw, a concurrent move is merged "
             "by the convergence rule (a cancellation beats an acceptance), exactly as for a "
-            "move a phone made offline. Accepting reserves stock of in-stock products."
+            "move a phone made offline. Accepting reserves stock of in-stock products, and "
+            "its answer carries `proposed_material_uses`: the use movements of the "
+            "product's bill of materials for the artisan to confirm on her phone (as "
+            "`GET /orders/{order_id}/material-uses`; the server records none)."
         ),
         params={
             "If-Match": {
@@ -138,14 +149,46 @@ class Moves(Resource):
         },
     )
     @ns.expect(model(OrderMoveSchema), validate=False)
-    @ns.response(200, "Moved (or merged)", model(OrderSchema))
+    @ns.response(200, "Moved (or merged)", model(OrderMovedSchema))
     @ns.response(409, "Not a move from the current status, or not enough stock")
     @login_required(*PARTIES)
     def post(self, order_id: str):
         """Move an order"""
         data = load_body(OrderMoveSchema)
         user = current_user()
-        doc = orders.move(
-            hirfa().store(), user, order_id, data["status"], request.headers.get("If-Match")
+        store = hirfa().store()
+        doc = orders.move(store, user, order_id, data["status"], request.headers.get("If-Match"))
+        body = orders.render(user, doc)
+        if data["status"] == "accepted":  # none if a cancellation won the race
+            stands = doc["status"] == "accepted"
+            body["proposed_material_uses"] = costs.material_uses(store, doc) if stands else []
+        return with_etag(dump(OrderMovedSchema, body))
+
+
+@ns.route("/<string:order_id>/material-uses")
+@ns.param("order_id", **ID_PARAM)
+class MaterialUses(Resource):
+    @ns.doc(
+        security="bearer",
+        description=(
+            "The use movements an order proposes, for the order's artisan and her "
+            "coordinators: per material of the ordered product's `bill_of_materials`, the "
+            "quantity per piece times the pieces ordered, from the artisan's home, with the "
+            "quantity shown in the material's unit. Each `movement` is a body for `POST "
+            "/movements` as it is (its `id` makes a second confirmation a retry, not a "
+            "second use); through /sync, record it under that id with `type` "
+            '"material_movement" and `owner` (the recorder) added. The server records '
+            "none. Empty when the product has no bill of materials."
+        ),
+    )
+    @ns.response(200, "The proposed uses", model(MaterialUsesSchema))
+    @ns.response(404, "No such order (or not yours)")
+    @login_required("artisan", "coordinator", "admin")
+    def get(self, order_id: str):
+        """The material uses an order proposes"""
+        store, user = hirfa().store(), current_user()
+        doc = orders.get(store, user, order_id)
+        return dump(
+            MaterialUsesSchema,
+            {"order_id": order_id, "proposed_material_uses": costs.material_uses(store, doc)},
         )
-        return with_etag(dump(OrderSchema, orders.render(user, doc)))

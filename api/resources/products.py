@@ -7,6 +7,7 @@ from flask_restx import Resource
 
 from schemas.documents import PRODUCT_STATUSES
 from schemas.products import (
+    MaterialsCostSchema,
     ProductCreateSchema,
     ProductPageSchema,
     ProductSchema,
@@ -17,6 +18,7 @@ from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import idempotency, products
+from ..services.ledger import costs
 from ..state import hirfa
 from .params import LIMIT, NOT_BLANK, SINCE, choice_param, idempotent, with_etag
 
@@ -169,3 +171,28 @@ class Product(Resource):
             hirfa().store(), current_user(), product_id, request.headers.get("If-Match")
         )
         return "", 204
+
+
+@ns.route("/<string:product_id>/materials-cost")
+@ns.param("product_id", **ID_PARAM)
+class MaterialsCost(Resource):
+    @ns.doc(
+        security="bearer",
+        description=(
+            "What one piece's materials cost, for the artisan who owns the product and her "
+            "cooperative's coordinators: a line per entry of its `bill_of_materials` "
+            "(quantity in the material's unit, cost at the material's average purchase "
+            "cost, `null` for a material never bought), the total in centimes (the exact "
+            "sum rounded half to even once) and the price asked. `complete` is false when "
+            "a material was never bought (the total is then a lower bound) or the bill is "
+            "empty. `message` says it in the caller's language (her account's locale)."
+        ),
+    )
+    @ns.response(200, "The materials cost", model(MaterialsCostSchema))
+    @ns.response(404, "No such product (or not yours)")
+    @login_required(*ROLES)
+    def get(self, product_id: str):
+        """A product's materials cost"""
+        store, user = hirfa().store(), current_user()
+        doc = products.get(store, user, product_id)
+        return dump(MaterialsCostSchema, costs.materials_cost(store.db, doc, user.locale))

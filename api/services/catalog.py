@@ -18,6 +18,7 @@ from sync.store.database import write_transaction
 
 from ..errors import NotFound
 from . import catalog_cursor, catalog_version, directory_docs, photo_docs
+from .ledger import reads as ledger_reads
 from .text_search import fts_query, tokens
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,14 @@ def refresh(db: sqlite_utils.Database) -> int:
                     # the pages, though no product row changed.
                     changed = True
                     continue
+                if doc.get("type") == "material_movement":
+                    # A product page shows its lots' production, read live: a batch (or
+                    # its reversal) changes the pages of its cooperative's products.
+                    changed = changed or (
+                        doc.get("kind") in ("batch", "reversal")
+                        and _coop_has_products(db, doc.get("cooperative"))
+                    )
+                    continue
                 if doc.get("type") == "photo":
                     # Pages show a product's first ready photo, read live: a photo that
                     # turns ready (or goes) changes them, though no product row changed.
@@ -77,6 +86,15 @@ def refresh(db: sqlite_utils.Database) -> int:
 def _has_products(db: sqlite_utils.Database, owner: Any) -> bool:
     return (
         db.execute("SELECT 1 FROM catalog_products WHERE owner = ? LIMIT 1", [owner]).fetchone()
+        is not None
+    )
+
+
+def _coop_has_products(db: sqlite_utils.Database, cooperative: Any) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM catalog_products WHERE cooperative = ? LIMIT 1", [cooperative]
+        ).fetchone()
         is not None
     )
 
@@ -113,6 +131,7 @@ def _public(db: sqlite_utils.Database, doc_id: str, doc: dict[str, Any]) -> dict
         "stock_mode": stock.get("mode", "in_stock"),
         "production_days": stock.get("production_days"),
         "photos": doc.get("photos") or [],
+        "lots": doc.get("lots") or [],
         "region": doc.get("region") or (coop or {}).get("region"),
         "artisan": {"id": doc.get("owner"), "display_name": artisan},
         "cooperative": {
@@ -287,4 +306,8 @@ def product(db: sqlite_utils.Database, product_id: str) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise NotFound("No such product in the catalogue.", details={"id": product_id})
-    return _live(db, json.loads(row[0]))
+    item = _live(db, json.loads(row[0]))
+    # The lots it names that an active batch produced, with their production date, read
+    # live: a batch may sync after the listing, or be reversed.
+    item["lots"] = ledger_reads.lots(db, item["cooperative"]["id"], item.get("lots") or [])
+    return item

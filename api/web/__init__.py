@@ -11,7 +11,7 @@ import hmac
 from flask import Flask
 
 from ..state import of
-from . import pages, rendering, review_pages
+from . import inventory_pages, pages, rendering, review_pages
 
 
 def init_app(app: Flask) -> None:
@@ -32,5 +32,6 @@ def init_app(app: Flask) -> None:
     web = rendering.web_blueprint()
     web.register_blueprint(pages.blueprint)
     web.register_blueprint(review_pages.blueprint)
+    web.register_blueprint(inventory_pages.blueprint)
     web.after_request(review_pages.token_cookies)
     app.register_blueprint(web)

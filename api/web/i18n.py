@@ -7,6 +7,7 @@ buyers in Morocco read it first.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Request
@@ -45,6 +46,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "technique": "التقنية",
         "dimensions": "الأبعاد",
         "story": "الحكاية",
+        "lots": "دفعات الإنتاج",
+        "lot_produced": "أُنتجت في {date}",
         "visiting": "زيارة التعاونية",
         "contact": "التواصل",
         "contact_whatsapp": "واتساب",
@@ -98,6 +101,54 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_rejected": "مرفوض",
         "status_archived": "مؤرشف",
         "currency": "درهم",
+        "inventory": "مخزون المواد الأولية",
+        "inv_low": "مواد قاربت على النفاد",
+        "inv_low_badge": "منخفض",
+        "inv_low_line": "بقي {qty} في المخزن، وحدّ التنبيه {threshold}",
+        "inv_balances": "أين توجد المواد",
+        "inv_store": "المخزن",
+        "inv_nothing": "لم تُسجَّل أي مادة بعد.",
+        "inv_negative_badge": "أقل من الصفر",
+        "inv_negative_note": "رصيد أقل من الصفر: سُجّل استعمال قبل أن تصل مزامنة النقل "
+        "الذي جاء به. سيُصحَّح وحده عندما يتزامن الهاتف الآخر.",
+        "inv_movements": "آخر الحركات",
+        "inv_no_movements": "لا توجد حركات.",
+        "inv_older": "حركات أقدم",
+        "inv_latest": "أحدث الحركات",
+        "inv_csv": "تحميل الدفتر كاملًا (CSV)",
+        "inv_show": "عرض",
+        "inv_recorded_by": "سُجّلت من طرف {name}",
+        "inv_colon": ": ",
+        "inv_cost": "التكلفة {price}",
+        "inv_cancelled": "ملغاة",
+        "not_your_cooperative": "هذه التعاونية ليست من التعاونيات التي تنسّقينها.",
+        "mv_receive_store": "دخل إلى المخزن {qty}",
+        "mv_receive_artisan": "استلمت {to} {qty}",
+        "mv_supplier": "من {supplier}",
+        "mv_transfer_out": "استلمت {to} {qty} من المخزن",
+        "mv_transfer_back": "أعادت {from} {qty} إلى المخزن",
+        "mv_transfer_between": "سلّمت {from} {qty} إلى {to}",
+        "mv_use_store": "استُعمل {qty} من المخزن",
+        "mv_use_artisan": "استعملت {from} {qty}",
+        "mv_waste_store": "ضاع {qty} في المخزن (هدر)",
+        "mv_waste_artisan": "سجّلت {from} {qty} هدرًا",
+        "mv_count_store": "جرد في المخزن: وُجد {counted} والدفتر يقول {expected}",
+        "mv_count_artisan": "جرد عند {at}: وُجد {counted} والدفتر يقول {expected}",
+        "mv_batch_store": "دفعة {lot} في المخزن: استُعمل {inputs}، وأُنتج {outputs}",
+        "mv_batch_artisan": "دفعة {lot} عند {at}: استُعمل {inputs}، وأُنتج {outputs}",
+        "mv_reversal": "تصحيح: أُلغيت حركة سابقة",
+        "unit_g": "غ",
+        "unit_kg": "كغ",
+        "unit_ml": "مل",
+        "unit_l": "ل",
+        "unit_cm": "سم",
+        "unit_m": "م",
+        "unit_piece": "قطعة",
+        "unit_piece_pl": "قطعة",  # after digits, as on a label: "12 قطعة"
+        "unit_skein": "كُبّة",
+        "unit_skein_pl": "كُبّة",
+        "unit_bundle": "حزمة",
+        "unit_bundle_pl": "حزمة",
     },
     "fr": {
         "site": "Hirfa",
@@ -122,6 +173,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "technique": "Technique",
         "dimensions": "Dimensions",
         "story": "L'histoire",
+        "lots": "Lots de production",
+        "lot_produced": "produit le {date}",
         "visiting": "Visiter la coopérative",
         "contact": "Contact",
         "contact_whatsapp": "WhatsApp",
@@ -181,6 +234,57 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_rejected": "Refusé",
         "status_archived": "Archivé",
         "currency": "DH",
+        "inventory": "Stock des matières premières",
+        "inv_low": "Matières bientôt épuisées",
+        "inv_low_badge": "stock bas",
+        "inv_low_line": "Il reste {qty} au magasin, seuil d'alerte {threshold}",
+        "inv_balances": "Qui détient quoi",
+        "inv_store": "Le magasin",
+        "inv_nothing": "Aucune matière enregistrée pour l'instant.",
+        "inv_negative_badge": "sous zéro",
+        "inv_negative_note": "Solde sous zéro : une utilisation a été enregistrée avant que "
+        "le transfert qui l'a apportée soit synchronisé. Cela se corrige tout seul quand "
+        "l'autre téléphone se synchronise.",
+        "inv_movements": "Derniers mouvements",
+        "inv_no_movements": "Aucun mouvement.",
+        "inv_older": "Mouvements plus anciens",
+        "inv_latest": "Derniers mouvements",
+        "inv_csv": "Télécharger tout le registre (CSV)",
+        "inv_show": "Afficher",
+        "inv_recorded_by": "enregistré par {name}",
+        "inv_colon": "\u00a0: ",
+        "inv_cost": "coût {price}",
+        "inv_cancelled": "annulé",
+        "not_your_cooperative": "Vous ne coordonnez pas cette coopérative.",
+        "mv_receive_store": "Le magasin a reçu {qty}",
+        "mv_receive_artisan": "{to} a reçu {qty}",
+        "mv_supplier": "de « {supplier} »",
+        "mv_transfer_out": "{to} a reçu {qty} du magasin",
+        "mv_transfer_back": "{from} a rendu {qty} au magasin",
+        "mv_transfer_between": "{from} a passé {qty} à {to}",
+        "mv_use_store": "{qty} utilisés au magasin",
+        "mv_use_artisan": "{from} a utilisé {qty}",
+        "mv_waste_store": "{qty} perdus au magasin (déchet)",
+        "mv_waste_artisan": "{from} a déclaré {qty} de perte",
+        "mv_count_store": "Inventaire au magasin : {counted} comptés, le registre indiquait "
+        "{expected}",
+        "mv_count_artisan": "Inventaire chez {at} : {counted} comptés, le registre indiquait "
+        "{expected}",
+        "mv_batch_store": "Lot {lot} au magasin : {inputs} utilisés ; {outputs} produits",
+        "mv_batch_artisan": "Lot {lot} chez {at} : {inputs} utilisés ; {outputs} produits",
+        "mv_reversal": "Correction : un mouvement précédent a été annulé",
+        "unit_g": "g",
+        "unit_kg": "kg",
+        "unit_ml": "ml",
+        "unit_l": "l",
+        "unit_cm": "cm",
+        "unit_m": "m",
+        "unit_piece": "pièce",
+        "unit_piece_pl": "pièces",
+        "unit_skein": "écheveau",
+        "unit_skein_pl": "écheveaux",
+        "unit_bundle": "botte",
+        "unit_bundle_pl": "bottes",
     },
     "en": {
         "site": "Hirfa",
@@ -205,6 +309,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "technique": "Technique",
         "dimensions": "Dimensions",
         "story": "The story",
+        "lots": "Production lots",
+        "lot_produced": "produced on {date}",
         "visiting": "Visiting the cooperative",
         "contact": "Contact",
         "contact_whatsapp": "WhatsApp",
@@ -261,6 +367,54 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_rejected": "Rejected",
         "status_archived": "Archived",
         "currency": "MAD",
+        "inventory": "Raw materials stock",
+        "inv_low": "Running low",
+        "inv_low_badge": "low",
+        "inv_low_line": "{qty} left in the store, alert below {threshold}",
+        "inv_balances": "Who holds what",
+        "inv_store": "The store",
+        "inv_nothing": "No materials recorded yet.",
+        "inv_negative_badge": "below zero",
+        "inv_negative_note": "Below zero: a use was recorded before the transfer that brought "
+        "the material synced. It corrects itself when the other phone syncs.",
+        "inv_movements": "Latest movements",
+        "inv_no_movements": "No movements.",
+        "inv_older": "Older movements",
+        "inv_latest": "Latest movements",
+        "inv_csv": "Download the whole ledger (CSV)",
+        "inv_show": "Show",
+        "inv_recorded_by": "recorded by {name}",
+        "inv_colon": ": ",
+        "inv_cost": "cost {price}",
+        "inv_cancelled": "cancelled",
+        "not_your_cooperative": "You do not coordinate this cooperative.",
+        "mv_receive_store": "The store received {qty}",
+        "mv_receive_artisan": "{to} received {qty}",
+        "mv_supplier": "from {supplier}",
+        "mv_transfer_out": "{to} received {qty} from the store",
+        "mv_transfer_back": "{from} returned {qty} to the store",
+        "mv_transfer_between": "{from} passed {qty} to {to}",
+        "mv_use_store": "{qty} used at the store",
+        "mv_use_artisan": "{from} used {qty}",
+        "mv_waste_store": "{qty} lost at the store (waste)",
+        "mv_waste_artisan": "{from} recorded {qty} as waste",
+        "mv_count_store": "Count at the store: {counted} found, the ledger said {expected}",
+        "mv_count_artisan": "Count at {at}'s: {counted} found, the ledger said {expected}",
+        "mv_batch_store": "Batch {lot} at the store: used {inputs}; made {outputs}",
+        "mv_batch_artisan": "Batch {lot} at {at}'s: used {inputs}; made {outputs}",
+        "mv_reversal": "Correction: an earlier movement was cancelled",
+        "unit_g": "g",
+        "unit_kg": "kg",
+        "unit_ml": "ml",
+        "unit_l": "l",
+        "unit_cm": "cm",
+        "unit_m": "m",
+        "unit_piece": "piece",
+        "unit_piece_pl": "pieces",
+        "unit_skein": "skein",
+        "unit_skein_pl": "skeins",
+        "unit_bundle": "bundle",
+        "unit_bundle_pl": "bundles",
     },
 }
 
@@ -329,6 +483,27 @@ def price(centimes: int | None, lang: str, signed: bool = False) -> str:
         # algorithm otherwise shows "4 500" as "500 4" in Chromium.
         amount = f"\u2066{amount}\u2069"
     return f"{amount}\u00a0{text(lang, 'currency')}"
+
+
+# Month names as Morocco writes them (the Arabic ones are Morocco's: ماي, يوليوز, غشت...).
+MONTHS = {
+    "ar": ("يناير فبراير مارس أبريل ماي يونيو يوليوز غشت شتنبر أكتوبر نونبر دجنبر").split(),
+    "fr": (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ).split(),
+    "en": (
+        "January February March April May June July August September October November December"
+    ).split(),
+}
+
+
+def date(value: str | None, lang: str) -> str:
+    """The day of an ISO 8601 timestamp, written out: "12 octobre 2026"; "" if none."""
+    try:
+        day = datetime.fromisoformat(value or "").date()
+    except ValueError:
+        return ""
+    return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def og_amount(centimes: int) -> str:

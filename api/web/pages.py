@@ -140,7 +140,12 @@ def product_page(product_id: str):
     }
     return _public(
         render(
-            "product.html", p=item, og=og, coop=coop_name(item["cooperative"]), dims=_dims(item)
+            "product.html",
+            p=item,
+            og=og,
+            coop=coop_name(item["cooperative"]),
+            dims=_dims(item),
+            lots=[(lot["lot"], i18n.date(lot["produced_at"], g.lang)) for lot in item["lots"]],
         ),
         tag,
     )

@@ -42,6 +42,9 @@ ACCESS, REFRESH = "hirfa_access", "hirfa_refresh"
 DEVICE = "hirfa_device"  # this browser's device credentials (api/services/known_devices.py)
 COOKIE_PATH = "/review"
 REVIEWERS = ("coordinator", "admin")
+# The pages behind this sign-in (under COOKIE_PATH, where the cookies go) and their
+# titles: the form returns to one of these only, never to an address a link chose.
+SIGNED_IN_PAGES = {COOKIE_PATH: "review", f"{COOKIE_PATH}/inventory": "inventory"}
 # Ten per page keeps the page under 50 KB with every item's form open-able in place.
 QUEUE_LIMIT = 10
 
@@ -108,8 +111,21 @@ def token_cookies(response: Response) -> Response:
     return response
 
 
-def _sign_in_form(status: int = 200, error: str | None = None, phone: str = "") -> Response:
-    return render("sign_in.html", status=status, error=error, phone=phone, csrf=csrf_token())
+def sign_in_form(
+    status: int = 200, error: str | None = None, phone: str = "", back: str | None = None
+) -> Response:
+    """The sign-in form; ``back`` (else the form's own) is the page to return to after."""
+    back = back or request.form.get("back")
+    back = back if back in SIGNED_IN_PAGES else COOKIE_PATH
+    return render(
+        "sign_in.html",
+        status=status,
+        title_key=SIGNED_IN_PAGES[back],
+        error=error,
+        phone=phone,
+        back=back,
+        csrf=csrf_token(),
+    )
 
 
 def _queue_items(store, user: User, category: str | None, offset: int) -> dict:
@@ -137,7 +153,7 @@ def _queue_items(store, user: User, category: str | None, offset: int) -> dict:
 def review_page():
     user = signed_in()
     if user is None:
-        return _sign_in_form()
+        return sign_in_form()
     if user.role not in REVIEWERS:
         return error_page(403, "not_coordinator")
     category = request.args.get("category") or None
@@ -164,7 +180,7 @@ def review_page():
 @blueprint.post("/review/sign-in")
 def sign_in():
     if not _csrf_ok():  # e.g. a form kept open across a restart: offer a fresh one
-        return _sign_in_form(400, "form_expired")
+        return sign_in_form(400, "form_expired")
     app = hirfa()
     phone = request.form.get("phone", "").strip()[:40]
     kept = request.cookies.get(DEVICE)
@@ -180,22 +196,23 @@ def sign_in():
             now=app.clock(),
         )
     except InvalidPhone:
-        return _sign_in_form(401, "wrong_credentials", phone)
+        return sign_in_form(401, "wrong_credentials", phone)
     except TooManyRequests as exc:
         locked = isinstance(exc, SignInLocked)
-        refused = _sign_in_form(429, "locked_ask" if locked else "locked_out", phone)
+        refused = sign_in_form(429, "locked_ask" if locked else "locked_out", phone)
         refused.headers.update(exc.headers)  # Retry-After
         return refused
     except AppError:  # wrong secret, disabled account: the same answer, nothing revealed
-        return _sign_in_form(401, "wrong_credentials", phone)
+        return sign_in_form(401, "wrong_credentials", phone)
     user, pair = signed.user, signed.pair
     if user.role not in REVIEWERS:
         # The tokens were issued before the role could be known: end that session now.
         tokens.logout(app.db(), app.settings, user, pair.refresh_token)
-        return _sign_in_form(403, "not_coordinator", phone)
+        return sign_in_form(403, "not_coordinator", phone)
     session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
     g.web_tokens = pair
-    response = redirect(COOKIE_PATH, 303)
+    back = request.form.get("back")
+    response = redirect(back if back in SIGNED_IN_PAGES else COOKIE_PATH, 303)
     # The device cookie outlives the session (signing out keeps it): it is what lets this
     # browser in when wrong passwords from elsewhere have locked new devices out. Always
     # Secure: over plain HTTP a browser drops it, and is then merely an unknown device.

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from marshmallow import ValidationError
 
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
+from sync.rules import ledger
 from sync.rules.orders import check_write as check_order_write
 from sync.store.errors import WriteForbidden
 from sync.store.json_values import NOT_A_STRING, InvalidValue
@@ -22,6 +23,9 @@ REVIEW_PREFIX = "review:"
 # The public directory: cooperative:<cooperative id>, artisan:<user id>.
 DIRECTORY_PREFIXES = {"cooperative": "cooperative:", "artisan": "artisan:"}
 DIRECTORY_TYPES = tuple(DIRECTORY_PREFIXES)  # a tuple: a forged list-valued type is no key
+# members:<cooperative id>: what every member of a cooperative reads (its directory
+# documents, its materials), besides what is hers or, for coordinators, the cooperative's.
+MEMBERS_PREFIX = "members:"
 # What an artisan may change in her own public profile: her words and her picture.
 ARTISAN_OWN_FIELDS = frozenset({"story", "photo", "updated_at"})
 # The fields channels_for reads: whoever holds them decides who sees the document.
@@ -50,8 +54,10 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
         return set()
     kind = body.get("type")
     channels: set[str] = set()
-    if kind in DIRECTORY_TYPES:
-        return _directory_channels(body)
+    if kind in DIRECTORY_TYPES or kind == "material":
+        return _cooperative_wide(body)
+    if kind == "material_movement":
+        return ledger.movement_channels(body)
     artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
     if isinstance(artisan, str) and artisan:
         channels.add(f"artisan:{artisan}")
@@ -65,14 +71,17 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
     return channels
 
 
-def _directory_channels(body: dict[str, Any]) -> set[str]:
-    """Public content, also in its cooperative's channel so its coordinators' phones get
-    it. Not in an artisan's own channel: her phone's feed stays her own work (she edits
-    her story and photo over REST, PUT /api/v1/directory/artisans/{id})."""
-    channels = {PUBLIC}
+def _cooperative_wide(body: dict[str, Any]) -> set[str]:
+    """What the whole cooperative reads: in its coordinators' channel, and in members:<id>
+    so its artisans' phones have it offline (her cooperative and her sisters' profiles,
+    where she edits her own story and photo; the materials she records movements of).
+    Not coop:<id> for artisans: that would hand her every artisan's listings. The
+    directory is public too."""
+    channels = {PUBLIC} if body.get("type") in DIRECTORY_TYPES else set()
     coop = body.get("cooperative")
     if isinstance(coop, str) and coop:
         channels.add(f"coop:{coop}")
+        channels.add(f"{MEMBERS_PREFIX}{coop}")
     return channels
 
 
@@ -81,7 +90,7 @@ def user_channels(user: Reader) -> set[str] | None:
     if user.role == "admin":
         return None
     if user.role == "artisan":
-        return {f"artisan:{user.id}"}
+        return {f"artisan:{user.id}"} | {f"{MEMBERS_PREFIX}{c}" for c in user.cooperative_ids}
     if user.role == "coordinator":
         return {f"coop:{c}" for c in user.cooperative_ids}
     if user.role == "buyer":
@@ -131,6 +140,8 @@ def validate(
     """Raise WriteForbidden unless ``user`` may turn ``old`` (None: new doc) into ``new``."""
     if not new.get("_deleted"):
         _check_directory_id(doc_id, new)
+        if new.get("type") == "material_movement" and doc_id:
+            ledger.check_reversal_id(doc_id, new)
     if user.role == "admin":
         if not new.get("_deleted"):
             _check_schema(new)
@@ -147,6 +158,10 @@ def validate(
             raise WriteForbidden("an order is kept: cancel or decline it instead")
         if old.get("type") in DIRECTORY_TYPES:
             raise WriteForbidden("a directory profile is kept: only an admin removes it")
+        if old.get("type") == "material_movement":
+            raise WriteForbidden(ledger.NEVER_EDITED)
+        if old.get("type") == "material":
+            raise WriteForbidden('a material is kept for its history: set "archived": true')
         _check_writer(user, old, old, directory, doc_id)
         # A tombstone keeps the document's routing: it may not move it to other channels.
         for name in ROUTING_FIELDS & fields:
@@ -228,7 +243,13 @@ def _check_writer(
     if kind in DIRECTORY_TYPES:
         _check_directory(user, old, new, directory, doc_id)
         return
-    if kind in ("product", "photo", "material_movement"):
+    if kind == "material":
+        ledger.check_material(user, doc_id, old, new)
+        return
+    if kind == "material_movement":
+        ledger.check_movement(user, doc_id, old, new, directory)
+        return
+    if kind in ("product", "photo"):
         _immutable(old, new, "owner", "cooperative", "created_at")
         _may_author(user, new, directory)
         if kind == "product":

@@ -3,7 +3,9 @@ writes (it may carry several revisions of one document), written once at its end
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlite_utils
 
@@ -27,6 +29,34 @@ class RowUpdate:
     row: DocRow
     params: tuple
     channel_rows: list[tuple[str, str, int, int]]
+    winner_body: dict[str, Any] | None = None  # None when the winner is a deletion
+
+
+@dataclass(frozen=True)
+class WinnerChange:
+    """A document whose winning revision a write changed, as a projection is told."""
+
+    doc_id: str
+    body: dict[str, Any] | None  # the new winner's body; None: deleted, or purged
+
+
+# Kept in the write's own transaction: a table derived from documents (the materials
+# ledger's balances) is never behind them, however the documents arrived.
+Projection = Callable[[sqlite_utils.Database, list[WinnerChange]], None]
+
+
+def winner_changes(
+    before: dict[str, DocRow | None], updates: list[RowUpdate]
+) -> list[WinnerChange]:
+    """The documents of a batch whose winner is not the one they had before it."""
+    last = {u.row.id: u for u in updates}
+    changes = []
+    for doc_id, update in last.items():
+        old = before.get(doc_id)
+        if old is not None and (old.winner, old.deleted) == (update.row.winner, update.row.deleted):
+            continue  # a conflict branch that did not win: the winner is the same body
+        changes.append(WinnerChange(doc_id, update.winner_body))
+    return changes
 
 
 @dataclass

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,7 +23,7 @@ import sqlite_utils
 
 from sync.store import revtree
 from sync.store.database import write_transaction
-from sync.store.doc_rows import DocRow
+from sync.store.doc_rows import DocRow, Projection, WinnerChange
 from sync.store.errors import DocumentNotFound
 from sync.store.feed import FeedMixin
 from sync.store.json_values import MAX_ID_LENGTH
@@ -74,6 +74,7 @@ class DocumentStore(ReadMixin, FeedMixin, WriteMixin):
         max_attachment_bytes: int = 10 * 1024 * 1024,
         max_id_length: int = MAX_ID_LENGTH,
         notifier: ChangeNotifier | None = None,
+        projections: Sequence[Projection] = (),
     ):
         self.db = db
         self.channels_fn = channels_fn
@@ -81,6 +82,7 @@ class DocumentStore(ReadMixin, FeedMixin, WriteMixin):
         self.max_attachment_bytes = max_attachment_bytes
         self.max_id_length = max_id_length
         self.notifier = notifier
+        self.projections = tuple(projections)
         self._prefetched: dict[str, DocRow | None] | None = None
 
     # reading the metadata
@@ -174,9 +176,22 @@ class DocumentStore(ReadMixin, FeedMixin, WriteMixin):
             if not tree:
                 self.db.execute("DELETE FROM docs WHERE id = ?", [doc_id])
                 self.db.execute("DELETE FROM doc_channels WHERE doc_id = ?", [doc_id])
+                self._project([WinnerChange(doc_id, None)])
             elif gone:
                 self._save_row(doc_id, tree, row)
         return gone
+
+    def reroute(self, doc_ids: Iterable[str]) -> int:
+        """Channel rules changed: route these documents again, each with a new sequence,
+        so the feed of anyone who now reads them carries them (a phone that had already
+        synced past their old sequence would never be told) and anyone who no longer
+        does gets a removal. Revisions are untouched. Returns how many were rerouted."""
+        moved = 0
+        with write_transaction(self.db):
+            for row in self.rows(list(doc_ids)).values():
+                self._save_row(row.id, row.tree, row)
+                moved += 1
+        return moved
 
     def compact(self) -> dict[str, int]:
         """Drop bodies of non-leaf revisions and attachment bytes no body refers to."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from sync.store import attachments, revtree
 from sync.store.database import after_commit, write_transaction
-from sync.store.doc_rows import Batch, DocRow, RowUpdate, write_rows
+from sync.store.doc_rows import Batch, DocRow, RowUpdate, WinnerChange, winner_changes, write_rows
 from sync.store.errors import InvalidInput, RevisionConflict, StoreError, WriteForbidden
 from sync.store.json_values import check_document, check_id, find_problem
 from sync.store.reads import can_see
@@ -129,6 +129,7 @@ class WriteMixin:
         with write_transaction(self.db):
             batch = Batch({doc_id: None for doc_id in ids}, self.update_seq())
             batch.rows.update(self.rows(ids))
+            before = dict(batch.rows)
             for index in order:
                 doc = docs[index]
                 try:
@@ -153,6 +154,7 @@ class WriteMixin:
                 self.db.execute(
                     "UPDATE store_meta SET value = ? WHERE key = 'update_seq'", [batch.seq]
                 )
+                self._project(winner_changes(before, batch.updates))
         if batch.updates and self.notifier is not None:
             notifier, seq = self.notifier, batch.seq
             after_commit(self.db, lambda: notifier.notify(seq))
@@ -349,7 +351,13 @@ class WriteMixin:
         )
         channel_rows = [(c, doc_id, seq, 0) for c in channels]
         channel_rows += [(c, doc_id, seq, 1) for c in old_channels - channels]
-        return RowUpdate(DocRow(doc_id, seq, tree, winner, deleted, channels), params, channel_rows)
+        row = DocRow(doc_id, seq, tree, winner, deleted, channels)
+        return RowUpdate(row, params, channel_rows, None if deleted else body)
+
+    def _project(self, changes: list[WinnerChange]) -> None:
+        if changes:
+            for projection in self.projections:
+                projection(self.db, changes)
 
     def _save_row(
         self,
@@ -362,7 +370,9 @@ class WriteMixin:
         seq = self.db.execute(
             "UPDATE store_meta SET value = value + 1 WHERE key = 'update_seq' RETURNING value"
         ).fetchone()[0]
-        write_rows(self.db, [self._row_update(doc_id, tree, old, seq, known)])
+        update = self._row_update(doc_id, tree, old, seq, known)
+        write_rows(self.db, [update])
+        self._project(winner_changes({doc_id: old}, [update]))
         return seq
 
 

@@ -4,11 +4,13 @@ document, written with the account rows, and a migration writes those of existin
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import sqlite_utils
 
-from api import migrations
+from api import migrations, stores
 from api.schema_steps import DIRECTORY_VERSION
+from sync.rules import access
 from sync.rules.access import channels_for
 from tests.support.documents import HUB_ARTISAN, write_hub_directory
 
@@ -119,10 +121,94 @@ def test_the_migration_writes_documents_for_existing_rows(tmp_path):
     assert coop["region"] == "souss-massa" and coop["crafts"] == ["argan"]
     artisan = bodies["artisan:art_old"]
     assert artisan["display_name"] == "artisan name" and artisan["cooperative"] == "coop-old"
-    # in the channels that reach the cooperative's phones, and public
-    assert channels_for("artisan:art_old", artisan) == {"coop:coop-old", "public"}
+    # in the channels that reach the cooperative's phones (its coordinators' and its
+    # artisans'), and public
+    channels = {"coop:coop-old", "members:coop-old", "public"}
+    assert channels_for("artisan:art_old", artisan) == channels
+    assert channels_for("cooperative:coop-old", coop) == channels
     indexed = db.execute("SELECT count(*) FROM doc_channels").fetchone()[0]
-    assert indexed == 4  # two documents, each in its two channels
+    assert indexed == 6  # two documents, each in its three channels
+
+
+@dataclass(frozen=True)
+class Reader:
+    id: str
+    role: str
+    cooperative_ids: tuple[str, ...]
+
+
+def _routed_as_before_14(channels_for):
+    """``channels_for`` as it was before version 14: a directory document only public and
+    in its cooperative's coop:<id>, which its coordinators read; in no artisan's channel."""
+
+    def channels(doc_id: str, body: dict | None) -> set[str]:
+        found = channels_for(doc_id, body)
+        if (body or {}).get("type") in ("cooperative", "artisan"):
+            return {c for c in found if c == "public" or c.startswith("coop:")}
+        return found
+
+    return channels
+
+
+def test_migration_14_brings_existing_directory_documents_to_phones_synced_before(
+    tmp_path, monkeypatch
+):
+    db = sqlite_utils.Database(tmp_path / "old.sqlite")
+    migrations.runner.migrate(db, [m for m in migrations.MIGRATIONS if m[0] < DIRECTORY_VERSION])
+    for coop in ("coop-old", "coop-other"):
+        db["cooperatives"].insert(
+            {
+                "id": coop,
+                "name_ar": "تعاونية",
+                "name_fr": "Coopérative",
+                "region": "souss-massa",
+                "categories": "[]",
+                "created_at": 1.0,
+            }
+        )
+    for uid, coop in [("art_old", "coop-old"), ("art_other", "coop-other")]:
+        db["users"].insert(
+            {
+                "id": uid,
+                "phone": f"+21260000{len(uid)}{uid[-1]}",
+                "role": "artisan",
+                "display_name": uid,
+                "locale": "ar",
+                "cooperative_id": coop,
+                "secret_hash": "x",
+                "secret_kind": "pin",
+                "session_version": 0,
+                "created_at": 1.0,
+            }
+        )
+    # A server at version 13, whose documents were routed by the rules of then.
+    with monkeypatch.context() as before:
+        before.setattr(stores, "channels_for", _routed_as_before_14(stores.channels_for))
+        up_to_13 = [m for m in migrations.MIGRATIONS if m[0] <= DIRECTORY_VERSION]
+        assert migrations.runner.migrate(db, up_to_13) == [DIRECTORY_VERSION]
+    store = stores.document_store(db)
+    old = Reader("art_old", "artisan", ("coop-old",))
+    # her phone synced to the end of the feed then, and had none of them
+    synced = store.changes(since=0, visible=access.user_channels(old))
+    assert synced["results"] == []
+    since = synced["last_seq"]
+    assert since == store.update_seq() > 0
+    revs = {row[0]: row[1] for row in db.execute("SELECT id, winner FROM docs")}
+
+    up_to_14 = [m for m in migrations.MIGRATIONS if m[0] <= 14]
+    assert migrations.runner.migrate(db, up_to_14) == [14]
+    ours = {"cooperative:coop-old", "artisan:art_old"}
+    feed = store.changes(since=since, visible=access.user_channels(old))
+    assert {r["id"] for r in feed["results"]} == ours
+    assert all(r["seq"] > since for r in feed["results"])
+    # routed again, not rewritten: the same revisions
+    assert {r["id"]: r["changes"][0]["rev"] for r in feed["results"]} == {
+        doc_id: revs[doc_id] for doc_id in ours
+    }
+    # an artisan of another cooperative gets only hers
+    other = Reader("art_other", "artisan", ("coop-other",))
+    feed = store.changes(since=since, visible=access.user_channels(other))
+    assert {r["id"] for r in feed["results"]} == {"cooperative:coop-other", "artisan:art_other"}
 
 
 def test_the_catalogue_reads_names_from_the_documents(client, auth):

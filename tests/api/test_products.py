@@ -299,16 +299,15 @@ def test_stock_changes_keep_an_approved_product_in_the_catalogue(client, auth):
 def test_deleted_lists_product_ids_only(client, auth):
     headers = auth.headers("artisan")
     product = create(client, headers)
-    movement = {
-        "type": "material_movement",
+    photo = {  # another type deleted: not a product, so not in the list's deletions
+        "type": "photo",
         "owner": "art_fatima",
         "cooperative": "coop-taza-zerbia",
-        "material": "wool",
-        "quantity": 2.0,
-        "unit": "kg",
+        "sha256": "0" * 64,
+        "status": "pending",
     }
-    rev = client.put("/sync/hirfa/mm-1", json=movement, headers=headers).get_json()["rev"]
-    assert client.delete(f"/sync/hirfa/mm-1?rev={rev}", headers=headers).status_code == 201
+    rev = client.put("/sync/hirfa/ph-1", json=photo, headers=headers).get_json()["rev"]
+    assert client.delete(f"/sync/hirfa/ph-1?rev={rev}", headers=headers).status_code == 201
     bare = client.put(f"/sync/hirfa/{product['id']}", headers=headers,
                       json={"_rev": product["rev"], "_deleted": True})  # fmt: skip
     assert bare.status_code == 201, bare.get_json()

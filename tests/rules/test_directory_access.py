@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from sync.rules.access import channels_for, validate
+from sync.rules.access import channels_for, user_channels, validate
 from sync.rules.resolution import RULES, product_edit
 from sync.store.errors import WriteForbidden
 
@@ -50,8 +50,15 @@ def put(client, auth, who: str, doc_id: str, body: dict):
 
 
 def test_channels_are_the_cooperatives_and_public():
-    assert channels_for(f"cooperative:{TAZA}", cooperative()) == {f"coop:{TAZA}", "public"}
-    assert channels_for("artisan:art_fatima", artisan()) == {f"coop:{TAZA}", "public"}
+    """Public, its coordinators' coop:<id>, and members:<id> for its artisans."""
+    expected = {f"coop:{TAZA}", f"members:{TAZA}", "public"}
+    assert channels_for(f"cooperative:{TAZA}", cooperative()) == expected
+    assert channels_for("artisan:art_fatima", artisan()) == expected
+    assert channels_for(f"cooperative:{ARGAN}", cooperative(ARGAN)) == {
+        f"coop:{ARGAN}",
+        f"members:{ARGAN}",
+        "public",
+    }
 
 
 def test_a_coordinator_writes_her_cooperative_and_its_artisans(client, auth):
@@ -109,9 +116,19 @@ def directory(artisan_id):
     return {"art_fatima": TAZA, "art_khadija": TAZA}.get(artisan_id)
 
 
+def test_an_artisan_reads_her_cooperatives_directory_channel_only():
+    """members:<her cooperative>, never coop:<id> (every artisan's listings) nor
+    another cooperative's directory."""
+    assert user_channels(FATIMA) == {"artisan:art_fatima", f"members:{TAZA}"}
+    zahra = Person("art_zahra", "artisan", (ARGAN,))
+    assert user_channels(zahra) == {"artisan:art_zahra", f"members:{ARGAN}"}
+    # coordinators read their cooperatives' whole channel, which the documents are in too
+    assert user_channels(Person("coo_naima", "coordinator", (TAZA,))) == {f"coop:{TAZA}"}
+
+
 def test_an_artisan_edits_only_her_story_and_photo():
-    """Checked on the rule itself: her phone does not pull her profile (it is in her
-    cooperative's channel), so she edits it over REST, where the same rule applies."""
+    """Checked on the rule itself, which applies alike over /sync (her phone pulls her
+    profile from directory:<her cooperative>) and over REST."""
     old = artisan()
     mine = artisan(story={"ar": "أنسج منذ صغري"}, photo="photo:abc")
     validate(FATIMA, old, mine, directory, "artisan:art_fatima")

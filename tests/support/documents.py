@@ -73,7 +73,8 @@ def write_hub_directory(client, headers: dict[str, str]) -> None:
 
 # The demo cooperatives' directory documents (cooperative:<id>, artisan:<user id>), which
 # the seed writes with their rows: in each cooperative's channel, so its coordinators'
-# phones and feeds get them with its products.
+# phones and feeds get them with its products, and in its directory:<id> channel, so its
+# artisans' phones and feeds get them with their own work.
 DEMO_DIRECTORY = {
     "coop-taza-zerbia": {
         "cooperative:coop-taza-zerbia",
@@ -89,3 +90,19 @@ DEMO_DIRECTORY = {
 def directory_of(*cooperatives: str) -> set[str]:
     """The ids of the demo directory documents of ``cooperatives`` (all of them if none)."""
     return set().union(*(DEMO_DIRECTORY[c] for c in cooperatives or DEMO_DIRECTORY))
+
+
+# The demo artisans' cooperatives (seed/demo.py).
+DEMO_ARTISANS = {
+    "art_fatima": "coop-taza-zerbia",
+    "art_khadija": "coop-taza-zerbia",
+    "art_zahra": "coop-essaouira-argan",
+    "art_aicha": "coop-marrakech-fakhar",
+    "art_mina": "coop-oulouz-tamount",
+}
+
+
+def directory_read_by(artisan_id: str) -> set[str]:
+    """The demo directory documents in an artisan's feed: her cooperative's profile and
+    its artisans' profiles (hers among them), none of another cooperative."""
+    return directory_of(DEMO_ARTISANS[artisan_id])

@@ -11,7 +11,7 @@ from bench.link_emulator import ShapedLink
 from sync.compact.client import CompactClient, SyncFailed
 from sync.store import revtree
 from tests.support.compact import client_for, product, store_of
-from tests.support.documents import directory_of
+from tests.support.documents import directory_of, directory_read_by
 from tests.support.link_proxy import LinkProxy
 
 
@@ -32,28 +32,30 @@ def test_push_reports_ok_and_forbidden_per_document(server):
 
 
 def movement(i: int | str, **extra) -> dict:
-    """A raw-material movement: a type whose conflicts no server rule settles (two phones
-    recording the same movement differently need a person), so they stay conflicts."""
+    """A raw-material movement: a type whose conflicts no server rule settles (two
+    versions of one movement need a person). Nobody edits a movement but an admin, who
+    passes no check, so two admin devices make the conflict."""
     return {
         "_id": f"movement:{i}",
         "type": "material_movement",
-        "owner": "art_fatima",
+        "owner": "adm_demo",
         "cooperative": "coop-taza-zerbia",
-        "material": "wool",
-        "quantity": 2.5,
-        "unit": "kg",
+        "kind": "receive",
+        "material": "material:coop-taza-zerbia:wool",
+        "quantity": 2500,
+        "to": "store",
         **extra,
     }
 
 
 def test_conflict_is_reported_kept_and_the_winner_sent(server):
-    a = client_for(server, "artisan", "a")
-    b = client_for(server, "artisan", "b")
+    a = client_for(server, "admin", "a")
+    b = client_for(server, "admin", "b")
     a.put(movement(1))
     a.sync()
     b.sync()
-    rev_a = a.put(movement(1, quantity=3.0))
-    rev_b = b.put(movement(1, quantity=4.0))
+    rev_a = a.put(movement(1, quantity=3000))
+    rev_b = b.put(movement(1, quantity=4000))
     a.sync()
     b.sync()
     assert "movement:1" not in a.conflicts
@@ -224,7 +226,10 @@ def test_a_sync_with_nothing_to_do_is_one_small_request(server):
 def test_the_rest_alias_answers_the_same(server):
     device = client_for(server, "artisan", "a", url=f"{server.url}/api/v1/sync/hirfa")
     device.put(product(1))
-    assert device.sync() == {"pushed": 1, "pulled": 0, "requests": 1}
+    # pulled: her cooperative's directory, nothing of her own back
+    pulled = len(directory_read_by("art_fatima"))
+    assert device.sync() == {"pushed": 1, "pulled": pulled, "requests": 1}
+    assert set(device.docs) == {"product:1"} | directory_read_by("art_fatima")
     assert device.session.post(f"{server.url}/api/v1/sync/nope/_sync", json={}).status_code == 404
     bad = device.session.post(f"{server.url}/api/v1/sync/hirfa/_sync", json={"since": -1})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"

@@ -10,6 +10,19 @@ import pytest
 
 from sync.store.database import server_uuid
 from tests.support.compact import client_for, product, store_of
+from tests.support.documents import directory_read_by
+
+# What the demo artisan's feed carries besides her own work: her cooperative's directory.
+HER_DIRECTORY = directory_read_by("art_fatima")
+
+
+def _strings(value) -> set[str]:
+    """Every string in a decoded JSON answer, keys and values."""
+    if isinstance(value, dict):
+        return set(value).union(*map(_strings, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(_strings, value))
+    return {value} if isinstance(value, str) else set()
 
 
 def test_a_known_revision_of_an_invisible_document_says_nothing_about_it(server):
@@ -28,7 +41,9 @@ def test_a_known_revision_of_an_invisible_document_says_nothing_about_it(server)
     [outcome] = answer["results"]
     assert outcome["status"] == "forbidden"
     assert set(outcome) == {"id", "status", "reason"}  # no winner, no conflicts
-    assert "1-b" not in str(answer)
+    # nowhere in the answer (a substring test would match her directory's revisions)
+    assert "1-b" not in _strings(answer)
+    assert {c["_id"] for c in answer["changes"]} == HER_DIRECTORY
 
 
 def _post(device, name: str, since: int = 0, **body) -> dict:
@@ -41,10 +56,11 @@ def test_phones_without_a_device_id_see_each_others_pushes(server):
     one.put(product(1))
     first = _post(one, "", docs=one.outgoing())
     assert first["results"][0]["status"] == "ok"
-    assert [c["_id"] for c in first["changes"]] == ["product:1"]  # nothing is held back
+    ids = [c["_id"] for c in first["changes"]]
+    assert sorted(ids) == sorted({"product:1"} | HER_DIRECTORY)  # nothing is held back
     # the same user, another phone, no device id either: it must get the product
     got = _post(two, "")
-    assert [c["_id"] for c in got["changes"]] == ["product:1"]
+    assert sorted(c["_id"] for c in got["changes"]) == sorted({"product:1"} | HER_DIRECTORY)
     # a named device still gets nothing of its own back
     one.put(product(2))
     named = _post(one, "phone-1", since=first["cursor"], docs=one.outgoing()[1:])
@@ -61,12 +77,14 @@ def test_a_device_at_cursor_0_that_pushed_gets_the_deletions(server):
     b.sync()
     b.delete("product:1")
     b.sync()
-    pulled = _post(a, "a")
-    assert pulled["changes"] == [
-        {"_id": "product:1", "_rev": pulled["changes"][0]["_rev"], "_deleted": True}
-    ]
+    pulled = {c["_id"]: c for c in _post(a, "a")["changes"]}
+    assert set(pulled) == {"product:1"} | HER_DIRECTORY
+    deleted = pulled["product:1"]
+    assert deleted == {"_id": "product:1", "_rev": deleted["_rev"], "_deleted": True}
     # a device with nothing, named, that never pushed: no deletions (it has nothing to drop)
-    assert _post(client_for(server, "artisan", "c"), "c")["changes"] == []
+    fresh = _post(client_for(server, "artisan", "c"), "c")["changes"]
+    assert {c["_id"] for c in fresh} == HER_DIRECTORY
+    assert not any(c.get("_deleted") for c in fresh)
 
 
 def test_a_restored_server_resets_the_device_which_pushes_again(server):
@@ -97,7 +115,7 @@ def test_a_restored_server_resets_the_device_which_pushes_again(server):
     assert store.winner_body("product:1")["price_centimes"] == 500
     assert len(store.open_revs("product:1", "all")) == 1  # grafted on, not a conflict
     # and the device has the server's
-    assert set(artisan.docs) == {"product:1", "product:2", "product:server-side"}
+    assert set(artisan.docs) == {"product:1", "product:2", "product:server-side"} | HER_DIRECTORY
     assert not artisan.pending and not artisan.rejected
     # the next sync is an ordinary one
     assert artisan.sync() == {"pushed": 0, "pulled": 0, "requests": 1}
@@ -117,10 +135,11 @@ def test_a_restored_server_takes_deletions_from_zero(server):
     assert answer["reset"] is True and answer["server"] == "other"
     # the device pushes everything again before it pulls: a page now would be discarded
     assert (answer["changes"], answer["cursor"], answer["more"]) == ([], 0, True)
-    after = _post(artisan, "a", since=0, server="other")
-    assert [c.get("_deleted") for c in after["changes"]] == [True]
+    after = {c["_id"]: c for c in _post(artisan, "a", since=0, server="other")["changes"]}
+    assert set(after) == {"product:1"} | HER_DIRECTORY
+    assert [i for i, c in after.items() if c.get("_deleted")] == ["product:1"]
     artisan.sync()
-    assert artisan.docs == {}
+    assert set(artisan.docs) == HER_DIRECTORY  # product:1 dropped, her directory kept
 
 
 def test_a_reset_answer_carries_no_page(server):
@@ -146,7 +165,8 @@ def test_a_reset_answer_carries_no_page(server):
     assert len(response.content) < 200  # not a 256 KB page the device would throw away
     artisan.requests = 0
     moved = artisan.sync()
-    assert moved["resets"] == 1 and set(artisan.docs) == {f"product:{i}" for i in range(30)}
+    products = {f"product:{i}" for i in range(30)}
+    assert moved["resets"] == 1 and set(artisan.docs) == products | HER_DIRECTORY
 
 
 @pytest.mark.parametrize("backup_has", ["nothing", "an_older_revision"])

@@ -11,6 +11,7 @@ import pytest
 from api import create_app
 from seed import populate
 from tests.support.apps import Auth, make_config
+from tests.support.documents import directory_read_by
 
 DB = "/sync/hirfa"
 PRODUCT = {
@@ -104,10 +105,13 @@ def test_changes_paging_and_since_now(client, auth):
     headers = auth.headers("artisan")
     for n in range(5):
         client.put(f"{DB}/p{n}", json=PRODUCT, headers=headers)
+    # her feed: her cooperative's directory (the seed's), then the five
+    feed = {f"p{n}" for n in range(5)} | directory_read_by("art_fatima")
     page = client.get(f"{DB}/_changes?limit=2", headers=headers).get_json()
-    assert len(page["results"]) == 2 and page["pending"] == 3
+    assert len(page["results"]) == 2 and page["pending"] == len(feed) - 2
     rest = client.get(f"{DB}/_changes?since={page['last_seq']}", headers=headers).get_json()
-    assert len(rest["results"]) == 3
+    assert len(rest["results"]) == len(feed) - 2
+    assert sorted(r["id"] for r in page["results"] + rest["results"]) == sorted(feed)
     now = client.get(f"{DB}/_changes?since=now", headers=headers).get_json()
     assert now["results"] == [] and now["last_seq"] == rest["last_seq"]
     bad = client.get(f"{DB}/_changes?since=yesterday", headers=headers)
@@ -140,7 +144,7 @@ def test_longpoll_times_out_with_heartbeats(client, auth):
         f"{DB}/_changes?feed=longpoll&since=now&timeout=60&heartbeat=20", headers=headers
     )
     text = response.get_data(as_text=True)
-    # last_seq is the store's: the seed's directory documents are in other channels
+    # last_seq is the store's, whatever channels its last changes were in
     update_seq = client.get(DB, headers=auth.headers("admin")).get_json()["update_seq"]
     assert json.loads(text) == {"results": [], "last_seq": update_seq, "pending": 0}
     assert text.startswith("\n")
@@ -191,7 +195,9 @@ def test_limits_answer_in_couchdb_shape(tight):
         },
     )
     assert att.status_code == 413
-    assert client.get(f"{DB}/_all_docs", headers=headers).get_json()["rows"] == []
+    # none of them was stored: she sees only her cooperative's directory, the seed's
+    rows = client.get(f"{DB}/_all_docs", headers=headers).get_json()["rows"]
+    assert {r["id"] for r in rows} == directory_read_by("art_fatima")
 
 
 def test_malformed_requests_are_400(client, auth):

@@ -11,7 +11,7 @@ import requests
 
 from sync.http.compression import gzip_stream
 from tests.support.compact import client_for, product, store_of
-from tests.support.documents import directory_of
+from tests.support.documents import directory_of, directory_read_by
 from tests.support.link_proxy import LinkProxy
 
 
@@ -76,7 +76,13 @@ def test_plain_ndjson_without_accept_encoding(server):
     )
     assert "Content-Encoding" not in raw.headers
     assert raw.headers["Content-Type"].startswith("application/x-ndjson")
-    assert len(raw.text.splitlines()) == 5
+    # a line per document (her three and her cooperative's directory) between the two
+    lines = [json.loads(line) for line in raw.text.splitlines()]
+    ids = [line["_id"] for line in lines[1:-1]]
+    assert sorted(ids) == sorted(
+        {f"product:{i:04d}" for i in range(3)} | directory_read_by("art_fatima")
+    )
+    assert lines[-1] == {"done": True, "seq": store.update_seq(), "docs": len(ids)}
 
 
 def _state(device) -> dict:

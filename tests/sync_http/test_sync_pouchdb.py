@@ -13,11 +13,13 @@ from urllib.parse import quote
 
 import requests
 
-from tests.support.documents import directory_of
+from tests.support.documents import directory_of, directory_read_by
 from tests.support.pouch_device import PouchDevice, attachment_text, results
 
 FATIMA, KHADIJA = "art_fatima", "art_khadija"
 TAZA, ESSAOUIRA = "coop-taza-zerbia", "coop-essaouira-argan"
+# Her cooperative's directory documents (the seed's), in her feed besides her own work.
+HER_DIRECTORY = directory_read_by(FATIMA)
 
 
 def product(owner: str = FATIMA, coop: str = TAZA, **extra) -> dict:
@@ -42,6 +44,15 @@ def server_all_docs(server, headers: dict) -> dict[str, str]:
     response = requests.get(f"{server.sync_url()}/_all_docs", headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     return {row["id"]: row["value"]["rev"] for row in response.json()["rows"]}
+
+
+def server_own_docs(server, headers: dict, artisan: str) -> dict[str, str]:
+    """:func:`server_all_docs` of an artisan, without her cooperative's directory: what a
+    push test compares with what her phone pushed. The directory must be there, whole."""
+    docs = server_all_docs(server, headers)
+    directory = directory_read_by(artisan)
+    assert directory <= set(docs), directory - set(docs)
+    return {doc_id: rev for doc_id, rev in docs.items() if doc_id not in directory}
 
 
 def server_doc(server, headers: dict, doc_id: str, **params) -> requests.Response:
@@ -114,7 +125,7 @@ def test_push_500_products_with_attachments(live_server, tmp_path):
     steps = [b - a for a, b in zip([0, *written], written, strict=False)]
     assert written[-1] == 500 and all(0 < step <= 100 for step in steps)
 
-    on_server = server_all_docs(live_server, fatima)
+    on_server = server_own_docs(live_server, fatima, FATIMA)
     assert on_server == {row["id"]: row["rev"] for row in local["rows"]}
     assert len(on_server) == 500
 
@@ -139,7 +150,7 @@ def test_pull_into_an_empty_device(live_server, tmp_path):
     phone = seeded_device(tmp_path, "phone", 500, "prod-fatima", attachment_bytes=64)
     replicate(phone, "push", live_server, fatima, batch_size=250)
     on_server = server_all_docs(live_server, fatima)
-    assert len(on_server) == 500
+    assert set(on_server) == {f"prod-fatima:{i:06d}" for i in range(500)} | HER_DIRECTORY
 
     tablet = PouchDevice(tmp_path / "tablet")
     lines = tablet.run(
@@ -165,7 +176,7 @@ def test_pull_into_an_empty_device(live_server, tmp_path):
         ]
     )
     pulled, local, doc, att42, att499, inline, again = results(lines)
-    assert pulled["ok"] and pulled["docs_written"] == 500, pulled
+    assert pulled["ok"] and pulled["docs_written"] == 500 + len(HER_DIRECTORY), pulled
     assert pulled["doc_write_failures"] == 0
     assert {row["id"]: row["rev"] for row in local["rows"]} == on_server
     assert doc["doc"]["owner"] == FATIMA and doc["doc"]["n"] == 42
@@ -206,19 +217,24 @@ def test_two_way_sync_with_changes_on_both_sides(live_server, tmp_path):
 
     synced = replicate(phone, "sync", live_server, fatima)
     assert synced["push"]["docs_written"] == 2, synced
-    assert synced["pull"]["docs_written"] == 2, synced
+    # the server's two, and her cooperative's directory: the phone's first pull
+    assert synced["pull"]["docs_written"] == 2 + len(HER_DIRECTORY), synced
     assert synced["doc_write_failures"] == 0
 
     on_server = server_all_docs(live_server, fatima)
     on_phone = {row["id"]: row["rev"] for row in phone.result({"op": "all_docs"})["rows"]}
     assert on_phone == on_server
-    assert set(on_server) == {
-        "prod-fatima:000000",
-        "prod-fatima:000001",
-        "prod-fatima:000002",
-        "prod-fatima:phone",
-        "prod-fatima:web",
-    }
+    assert (
+        set(on_server)
+        == {
+            "prod-fatima:000000",
+            "prod-fatima:000001",
+            "prod-fatima:000002",
+            "prod-fatima:phone",
+            "prod-fatima:web",
+        }
+        | HER_DIRECTORY
+    )
     assert on_server["prod-fatima:000000"] == edited.json()["rev"]
     assert on_server["prod-fatima:000001"] == phone_edit["rev"]
     assert on_server["prod-fatima:phone"] == phone_new["rev"]
@@ -301,14 +317,18 @@ def test_deletion_propagates(live_server, tmp_path):
     assert removed["ok"] and removed["rev"].startswith("2-")
     pushed = replicate(phone, "push", live_server, fatima)
     assert pushed["docs_written"] == 1
-    assert set(server_all_docs(live_server, fatima)) == {
-        "prod-fatima:000000",
-        "prod-fatima:000002",
-    }
+    assert (
+        set(server_all_docs(live_server, fatima))
+        == {
+            "prod-fatima:000000",
+            "prod-fatima:000002",
+        }
+        | HER_DIRECTORY
+    )
 
     pulled = replicate(tablet, "pull", live_server, fatima)
     assert pulled["docs_written"] == 1
-    assert device_ids(tablet) == {"prod-fatima:000000", "prod-fatima:000002"}
+    assert device_ids(tablet) == {"prod-fatima:000000", "prod-fatima:000002"} | HER_DIRECTORY
     gone = get_doc(tablet, "prod-fatima:000001")
     assert gone.get("missing") and gone.get("deleted"), gone
 
@@ -348,7 +368,7 @@ def test_interrupted_push_resumes_without_duplicates_or_losses(live_server, tmp_
     assert 50 <= cut["docs_written"] < 400, cut
 
     live_server.start()
-    after_cut = server_all_docs(live_server, fatima)
+    after_cut = server_own_docs(live_server, fatima, FATIMA)
     assert len(after_cut) == cut["docs_written"]
 
     resumed = replicate(phone, "push", live_server, fatima, batch_size=50)
@@ -356,7 +376,7 @@ def test_interrupted_push_resumes_without_duplicates_or_losses(live_server, tmp_
     assert resumed["doc_write_failures"] == 0
 
     on_phone = {row["id"]: row["rev"] for row in phone.result({"op": "all_docs"})["rows"]}
-    on_server = server_all_docs(live_server, fatima)
+    on_server = server_own_docs(live_server, fatima, FATIMA)
     assert len(on_server) == 400
     assert on_server == on_phone
     assert all(rev.startswith("1-") for rev in on_server.values())
@@ -367,7 +387,7 @@ def test_interrupted_push_resumes_without_duplicates_or_losses(live_server, tmp_
         timeout=10,
     ).json()
     assert [row["doc"] for row in listing["rows"] if "_conflicts" in row["doc"]] == []
-    assert listing["total_rows"] == 400
+    assert listing["total_rows"] == 400 + len(HER_DIRECTORY)
 
 
 def test_a_denied_write_is_reported_and_the_rest_arrive(live_server, tmp_path):
@@ -393,7 +413,9 @@ def test_a_denied_write_is_reported_and_the_rest_arrive(live_server, tmp_path):
     denied = [line for line in lines if line["event"] == "denied"]
     assert len(denied) == 1 and denied[0]["error"]["id"] == "prod-not-hers"
 
-    assert set(server_all_docs(live_server, fatima)) == {f"prod-fatima:{i:06d}" for i in range(5)}
+    assert set(server_own_docs(live_server, fatima, FATIMA)) == {
+        f"prod-fatima:{i:06d}" for i in range(5)
+    }
     assert server_doc(live_server, admin, "prod-not-hers").status_code == 404
     assert "prod-not-hers" not in server_all_docs(live_server, admin)
 
@@ -424,16 +446,22 @@ def test_devices_only_receive_their_users_channels(live_server, tmp_path):
     khadijas = {f"prod-khadija:{i:06d}" for i in range(4)}
     zahras = {f"prod-zahra:{i:06d}" for i in range(2)}
 
+    # an artisan's phone gets her own work and her cooperative's directory documents
+    # (its profile, its artisans' profiles): not Khadija's products, nor another's directory
+    taza = directory_of(TAZA)
     pulled = replicate(fatima, "pull", live_server, fatima_h)
-    assert pulled["docs_written"] == 0, pulled
-    assert device_ids(fatima) == fatimas
+    assert pulled["docs_written"] == len(taza), pulled
+    assert device_ids(fatima) == fatimas | taza
     assert get_doc(fatima, "prod-khadija:000000")["missing"]
     assert server_doc(live_server, fatima_h, "prod-khadija:000000").status_code == 404
+    essaouira = directory_of(ESSAOUIRA)
+    pulled = replicate(zahra, "pull", live_server, zahra_h)
+    assert pulled["docs_written"] == len(essaouira), pulled
+    assert device_ids(zahra) == zahras | essaouira
 
     naima = PouchDevice(tmp_path / "naima")
     pulled = replicate(naima, "pull", live_server, live_server.headers("coordinator"))
     # a coordinator's phone also gets her cooperative's directory documents
-    taza = directory_of("coop-taza-zerbia")
     assert pulled["docs_written"] == 7 + len(taza), pulled
     assert device_ids(naima) == fatimas | khadijas | taza
 

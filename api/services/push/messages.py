@@ -74,6 +74,20 @@ KINDS: dict[str, Kind] = {
     "uploads_waiting": Kind(
         DAY, {}, {"ar": "{cooperative}", "fr": "{cooperative}", "en": "{cooperative}"}
     ),
+    # To a coordinator: a material in the store fell below its threshold (once per fall).
+    "low_stock": Kind(
+        3 * DAY,
+        {
+            "ar": "المخزون منخفض: {material}",
+            "fr": "Stock bas : {material}",
+            "en": "Low stock: {material}",
+        },
+        {
+            "ar": "بقي {left} في المخزن",
+            "fr": "Il reste {left} au magasin",
+            "en": "{left} left in the store",
+        },
+    ),
 }
 
 # Titles that carry a count, by CLDR plural category (plural_category). Arabic has six:
@@ -140,6 +154,8 @@ def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
         "quantity": data.get("quantity", ""),
         "count": data.get("count", ""),
         "cooperative": _localised(data.get("cooperative_name"), locale),
+        "material": _localised(data.get("material_name"), locale),
+        "left": data.get("left", ""),
     }
     if kind == "order_moved":
         title = STATUS_LABELS.get(data.get("status"), STATUS_LABELS["placed"])[locale]
@@ -160,7 +176,15 @@ def payload(kind: str, data: dict[str, Any], dedup_key: str) -> dict[str, str]:
     """The data part: the kind, the ids to sync, and the dedup key (at-least-once
     delivery: the app drops a message whose key it has seen)."""
     out = {"kind": kind, "dedup_key": dedup_key}
-    for key in ("order_id", "product_id", "status", "decision", "cooperative_id", "count"):
+    for key in (
+        "order_id",
+        "product_id",
+        "status",
+        "decision",
+        "cooperative_id",
+        "count",
+        "material_id",
+    ):
         if data.get(key) is not None:
             out[key] = str(data[key])
     if data.get("reason_codes"):
