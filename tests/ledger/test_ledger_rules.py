@@ -210,3 +210,27 @@ def test_even_an_admin_reverses_once_at_the_reversals_id(store):
         store, admin, movement("reversal:mv-x", owner="adm_demo", kind="reversal", reverses=7)
     )
     assert "reverses" in reason  # the schema's, not a crash
+
+
+def _low_stock_pushes(store) -> list[tuple[str, str]]:
+    return store.db.execute(
+        "SELECT user_id, json_extract(data, '$.left') FROM outbox "
+        "WHERE kind = 'low_stock' ORDER BY id"
+    ).fetchall()
+
+
+def test_one_push_per_fall_below_the_threshold(store):
+    check = store.check_as(NAIMA)
+    store.put(movement("mv-a", kind="use", quantity=7_500, **{"from": "store"}), check=check)
+    assert _low_stock_pushes(store) == [("coo_naima", "4.5 kg")]  # 12 kg - 7.5 kg < 5 kg
+    store.put(movement("mv-b", kind="use", quantity=500, **{"from": "store"}), check=check)
+    assert len(_low_stock_pushes(store)) == 1  # still low: not told again
+    store.put(movement("mv-c", kind="receive", quantity=6_000, to="store"), check=check)
+    store.put(movement("mv-d", kind="use", quantity=6_000, **{"from": "store"}), check=check)
+    assert _low_stock_pushes(store)[1:] == [("coo_naima", "4 kg")]  # back above, then below
+    # Reversing the use that made it fall lifts it above, so no push until it falls again.
+    store.put(movement("reversal:mv-d", kind="reversal", reverses="mv-d"), check=check)
+    assert len(_low_stock_pushes(store)) == 2
+    assert store.db.execute(
+        "SELECT below FROM material_balances WHERE material = ? AND place = 'store'", [WOOL]
+    ).fetchone() == (0,)

@@ -4,6 +4,8 @@ reference client, or the hub on a second server (issue 14, "Done when")."""
 
 from __future__ import annotations
 
+import requests
+
 from api import create_app, state
 from api.services.ledger import reads
 from api.workers import make_worker
@@ -61,6 +63,16 @@ def test_a_use_recorded_offline_in_pouchdb_changes_the_balance(live_server, tmp_
     )
     assert pushed["ok"] and pushed["docs_written"] == 1, pushed
     assert balance(server.app, HERS) == 8_000 - 2_500
+    # What the coordinator reads over REST.
+    answer = requests.get(
+        f"{server.url}/api/v1/balances",
+        params={"place": HERS, "material": WOOL},
+        headers=server.headers("coordinator"),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    [row] = answer.json()["items"]
+    assert (row["quantity"], row["shown"]) == (5_500, "5.5 kg")
 
     # An edit of the stored movement is refused; the balance stays.
     assert phone.result({"op": "update", "id": use["_id"], "set": {"quantity": 1}})["ok"]
