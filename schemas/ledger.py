@@ -61,10 +61,9 @@ def place_artisan(place: str) -> str | None:
     return place.removeprefix(ARTISAN_PLACE) if place.startswith(ARTISAN_PLACE) else None
 
 
-class MaterialDocSchema(DocumentSchema):
-    """``material:<cooperative>:<code>``: one material of a cooperative's catalogue."""
+class MaterialContent(Schema):
+    """What a coordinator writes about a material: the document's and the REST bodies'."""
 
-    cooperative = fields.String(required=True, metadata=example("coop-taza-zerbia"))
     name = fields.Nested(
         Localised, required=True, metadata=example({"ar": "صوف", "fr": "Laine", "en": "Wool"})
     )
@@ -88,6 +87,12 @@ class MaterialDocSchema(DocumentSchema):
     supplier = fields.String(
         validate=validate.Length(max=200), metadata=example("Coopérative lainière d'Azrou")
     )
+
+
+class MaterialDocSchema(DocumentSchema, MaterialContent):
+    """``material:<cooperative>:<code>``: one material of a cooperative's catalogue."""
+
+    cooperative = fields.String(required=True, metadata=example("coop-taza-zerbia"))
     archived = StrictBoolean(metadata=example(False))
 
 

@@ -13,9 +13,17 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, fields, validate
 
-from .document_base import MAX_CENTIMES, Localised, example
+from .document_base import MAX_CENTIMES, example
 from .fields import StrictBoolean
-from .ledger import MATERIAL_CODE, MAX_QUANTITY, MOVEMENT_KINDS, UNITS, LotNumber, place_field
+from .ledger import (
+    MATERIAL_CODE,
+    MAX_QUANTITY,
+    MOVEMENT_KINDS,
+    UNITS,
+    LotNumber,
+    MaterialContent,
+    place_field,
+)
 
 DOC_ID = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,199}$",
@@ -69,7 +77,7 @@ UNIT = fields.String(
 # Materials
 
 
-class MaterialCreateSchema(Schema):
+class MaterialCreateSchema(MaterialContent):
     """A new material in a cooperative's catalogue (``material:<cooperative>:<code>``)."""
 
     swagger_example = {
@@ -94,32 +102,12 @@ class MaterialCreateSchema(Schema):
             "example": "wool",
         },
     )
-    name = fields.Nested(Localised, required=True, metadata=example(WOOL))
-    unit = fields.String(
-        required=True,
-        validate=validate.OneOf(list(UNITS)),
-        metadata={
-            "description": "the unit it is shown in; quantities are kept in its base unit "
-            "(kg and g in g, l and ml in ml, m and cm in cm)",
-            "example": "kg",
-        },
-    )
-    low_stock = fields.Integer(
-        strict=True,
-        validate=validate.Range(min=0, max=MAX_QUANTITY),
-        metadata={
-            "description": "below this many base units in the store, coordinators are told",
-            "example": 5000,
-        },
-    )
-    supplier = fields.String(
-        validate=validate.Length(max=200), metadata=example("Coopérative lainière d'Azrou")
-    )
 
 
-class MaterialUpdateSchema(Schema):
+class MaterialUpdateSchema(MaterialContent):
     """Every field of a material, replacing the last revision's (code and cooperative are
-    its id's). ``archived: true`` takes it out of lists; it is never deleted."""
+    its id's; the unit may change within its family only, kg <-> g). ``archived: true``
+    takes it out of lists; it is never deleted."""
 
     swagger_example = {
         "name": WOOL,
@@ -129,21 +117,6 @@ class MaterialUpdateSchema(Schema):
         "archived": False,
     }
 
-    name = fields.Nested(Localised, required=True, metadata=example(WOOL))
-    unit = fields.String(
-        required=True,
-        validate=validate.OneOf(list(UNITS)),
-        metadata={
-            "description": "another unit of the same family only (kg <-> g)",
-            "example": "kg",
-        },
-    )
-    low_stock = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=MAX_QUANTITY), metadata=example(8000)
-    )
-    supplier = fields.String(
-        validate=validate.Length(max=200), metadata=example("Coopérative lainière d'Azrou")
-    )
     archived = StrictBoolean(load_default=False, metadata=example(False))
 
 

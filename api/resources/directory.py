@@ -17,19 +17,10 @@ from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import directory_docs
 from ..state import hirfa
-from .params import NOT_BLANK, with_etag
+from .params import IF_MATCH, with_etag
 
 ns = namespace("directory", "Public profiles of cooperatives and artisans, as documents.")
 
-IF_MATCH = {
-    "If-Match": {
-        "in": "header",
-        "description": "the revision you edited",
-        "example": '"2-5f0c"',
-        "required": True,
-        "pattern": NOT_BLANK,
-    }
-}
 STALE = (
     "`If-Match` must carry the revision you edited: a stale one gets 412 with the current "
     "profile in `details.current`."

@@ -28,7 +28,15 @@ from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services.ledger import export, materials, movements, reads
 from ..state import hirfa
-from .params import LIMIT, NOT_BLANK, IntParam, bool_arg, bool_param, choice_param, with_etag
+from .params import (
+    IF_MATCH,
+    LIMIT,
+    IntParam,
+    bool_arg,
+    bool_param,
+    choice_param,
+    with_etag,
+)
 
 materials_ns = namespace(
     "materials", "A cooperative's raw materials: wool, argan kernels, clay...", path="/materials"
@@ -120,17 +128,6 @@ class Materials(Resource):
         store = hirfa().store()
         doc = materials.create(store, current_user(), data)
         return with_etag(dump(MaterialSchema, materials.render(store.db, doc)), 201)
-
-
-IF_MATCH = {
-    "If-Match": {
-        "in": "header",
-        "description": "the revision you edited",
-        "example": '"2-5f0c"',
-        "required": True,
-        "pattern": NOT_BLANK,
-    }
-}
 
 
 @materials_ns.route("/<string:material_id>")

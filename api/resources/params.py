@@ -113,3 +113,15 @@ def idempotent(run: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
         (request.method, request.path, request.get_json(silent=True)),
         run,
     )
+
+
+# The If-Match header of a replacing PUT: the revision the client edited.
+IF_MATCH = {
+    "If-Match": {
+        "in": "header",
+        "description": "the revision you edited",
+        "example": '"2-5f0c"',
+        "required": True,
+        "pattern": NOT_BLANK,
+    }
+}
