@@ -400,6 +400,58 @@ def integer_movements(db: sqlite_utils.Database) -> None:
     ledger_legacy.convert_all(db)
 
 
+def training(db: sqlite_utils.Database) -> None:
+    # Training (docs/training.md): the assessment keys phones never see, practical
+    # skills attested by trainers, certificates by their verification code (what /v/{code}
+    # reads), the signing keys (old ones kept so older certificates still verify), and
+    # the checkpoint of the follower that grades and issues.
+    run_script(
+        db,
+        """
+        CREATE TABLE assessment_keys (
+            course_id TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            PRIMARY KEY (course_id, question_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE practical_attestations (
+            course_id TEXT NOT NULL,
+            artisan_id TEXT NOT NULL,
+            attested_by TEXT NOT NULL,
+            note TEXT,
+            attested_at TEXT NOT NULL,
+            PRIMARY KEY (course_id, artisan_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE certificates (
+            code TEXT PRIMARY KEY,
+            credential_id TEXT NOT NULL UNIQUE,
+            course_id TEXT NOT NULL,
+            artisan_id TEXT NOT NULL,
+            cooperative_id TEXT NOT NULL,
+            holder_name TEXT NOT NULL,
+            course_title TEXT NOT NULL,
+            issuer_name TEXT NOT NULL,
+            hours INTEGER NOT NULL,
+            issued_at TEXT NOT NULL,
+            kid TEXT NOT NULL,
+            revoked_at TEXT,
+            revoked_reason TEXT,
+            UNIQUE (course_id, artisan_id)
+        );
+        CREATE INDEX certificates_revoked ON certificates(revoked_at) WHERE revoked_at IS NOT NULL;
+        CREATE TABLE signing_keys (
+            kid TEXT PRIMARY KEY,
+            private_pem TEXT NOT NULL,
+            public_jwk TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            retired_at TEXT
+        );
+        CREATE TABLE training_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO training_feed (key, value) VALUES ('seq', 0);
+        """,
+    )
+
+
 MIGRATIONS = [
     (1, "accounts", accounts),
     (3, "uploads", uploads),
@@ -413,4 +465,5 @@ MIGRATIONS = [
     (14, "directory documents reach their cooperative's artisans", directory_for_artisans),
     (15, "the materials ledger", materials_ledger),
     (16, "material movements in integer base units", integer_movements),
+    (17, "training: assessment keys, attestations, certificates, signing keys", training),
 ]

@@ -24,6 +24,7 @@ from .services import list_index, media_replication, order_feed
 from .services.push import digest
 from .services.push.dispatcher import Dispatcher, Policy
 from .services.push.transport_console import ConsoleTransport
+from .services.training import feed as training_feed
 from .state import Hirfa
 
 log = logging.getLogger("hirfa.workers")
@@ -69,6 +70,7 @@ def make_dispatcher(
     def before_pass(db, now: float) -> None:
         # Orders that changed by sync or replication get their notifications here too.
         order_feed.process(hirfa.store(db))
+        training_feed.process(hirfa.store(db), settings.public_url)
         # The lists' index follows what phones and the hub wrote, so the next list read
         # does not pay for catching up (api/services/list_index.py).
         list_index.follow(db)

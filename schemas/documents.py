@@ -19,6 +19,12 @@ from .ledger import (
     MaterialQuantity,
     material_cooperative,
 )
+from .training import (
+    AssessmentResultDocSchema,
+    CertificateDocSchema,
+    CourseDocSchema,
+    ProgressDocSchema,
+)
 
 PRODUCT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "archived")
 # What an artisan (or a coordinator editing for her) may set; the rest is the review's.
@@ -324,5 +330,9 @@ DOCUMENT_SCHEMAS: dict[str, type[Schema]] = {
     "review": ReviewDocSchema,
     "order": OrderDocSchema,
     "material": MaterialDocSchema,
+    "course": CourseDocSchema,
+    "progress": ProgressDocSchema,
+    "assessment_result": AssessmentResultDocSchema,
+    "certificate": CertificateDocSchema,
     "material_movement": MaterialMovementDocSchema,
 }

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 from marshmallow import ValidationError
 
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
-from sync.rules import ledger
+from sync.rules import ledger, training
+from sync.rules.channels import members
 from sync.rules.orders import check_write as check_order_write
 from sync.store.errors import WriteForbidden
 from sync.store.json_values import NOT_A_STRING, InvalidValue
@@ -23,9 +24,6 @@ REVIEW_PREFIX = "review:"
 # The public directory: cooperative:<cooperative id>, artisan:<user id>.
 DIRECTORY_PREFIXES = {"cooperative": "cooperative:", "artisan": "artisan:"}
 DIRECTORY_TYPES = tuple(DIRECTORY_PREFIXES)  # a tuple: a forged list-valued type is no key
-# members:<cooperative id>: what every member of a cooperative reads (its directory
-# documents, its materials), besides what is hers or, for coordinators, the cooperative's.
-MEMBERS_PREFIX = "members:"
 # What an artisan may change in her own public profile: her words and her picture.
 ARTISAN_OWN_FIELDS = frozenset({"story", "photo", "updated_at"})
 # The fields channels_for reads: whoever holds them decides who sees the document.
@@ -58,6 +56,8 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
         return _cooperative_wide(body)
     if kind == "material_movement":
         return ledger.movement_channels(body)
+    if kind in training.TRAINING_TYPES:
+        return training.channels(body)
     artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
     if isinstance(artisan, str) and artisan:
         channels.add(f"artisan:{artisan}")
@@ -81,7 +81,7 @@ def _cooperative_wide(body: dict[str, Any]) -> set[str]:
     coop = body.get("cooperative")
     if isinstance(coop, str) and coop:
         channels.add(f"coop:{coop}")
-        channels.add(f"{MEMBERS_PREFIX}{coop}")
+        channels.add(members(coop))
     return channels
 
 
@@ -90,9 +90,11 @@ def user_channels(user: Reader) -> set[str] | None:
     if user.role == "admin":
         return None
     if user.role == "artisan":
-        return {f"artisan:{user.id}"} | {f"{MEMBERS_PREFIX}{c}" for c in user.cooperative_ids}
+        own = {members(c) for c in user.cooperative_ids}
+        return {f"artisan:{user.id}", *own, *training.reader_channels("artisan")}
     if user.role == "coordinator":
-        return {f"coop:{c}" for c in user.cooperative_ids}
+        coops = {f"coop:{c}" for c in user.cooperative_ids}
+        return coops | training.reader_channels("coordinator")
     if user.role == "buyer":
         return {f"buyer:{user.id}"}
     return set()
@@ -162,6 +164,7 @@ def validate(
             raise WriteForbidden(ledger.NEVER_EDITED)
         if old.get("type") == "material":
             raise WriteForbidden('a material is kept for its history: set "archived": true')
+        training.check_deletion(old)
         _check_writer(user, old, old, directory, doc_id)
         # A tombstone keeps the document's routing: it may not move it to other channels.
         for name in ROUTING_FIELDS & fields:
@@ -242,6 +245,9 @@ def _check_writer(
     kind = new.get("type")
     if kind in DIRECTORY_TYPES:
         _check_directory(user, old, new, directory, doc_id)
+        return
+    if kind in training.TRAINING_TYPES:
+        training.check(user, doc_id, old, new)
         return
     if kind == "material":
         ledger.check_material(user, doc_id, old, new)

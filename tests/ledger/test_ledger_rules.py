@@ -9,14 +9,8 @@ from api import state
 from sync.rules.access import channels_for, make_check, user_channels
 from sync.store.errors import WriteForbidden
 from tests.support.apps import make_app
-from tests.support.ledger import (
-    COOP,
-    WOOL,
-    ledger_store,
-    movement,
-    user,
-    wool,
-)
+from tests.support.checked_store import checked_store, user
+from tests.support.ledger import COOP, WOOL, movement, wool
 
 NAIMA = user("coo_naima", "coordinator", COOP)
 FATIMA = user("art_fatima", "artisan", COOP)
@@ -26,7 +20,7 @@ ZAHRA = user("art_zahra", "artisan", "coop-essaouira-argan")
 @pytest.fixture
 def store(tmp_path):
     app = make_app(tmp_path)
-    with ledger_store(state.of(app)) as found:
+    with checked_store(state.of(app)) as found:
         found.put(wool(), check=found.check_as(NAIMA))
         found.put(
             movement("mv-in", kind="receive", quantity=12_000, to="store"),

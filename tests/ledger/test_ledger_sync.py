@@ -10,8 +10,9 @@ from api import create_app, state
 from api.services.ledger import reads
 from api.workers import make_worker
 from tests.support.apps import make_app, make_config
+from tests.support.checked_store import checked_store, user
 from tests.support.compact import client_for
-from tests.support.ledger import COOP, WOOL, ledger_store, movement, user, wool
+from tests.support.ledger import COOP, WOOL, movement, wool
 from tests.support.pouch_device import PouchDevice
 
 NAIMA = user("coo_naima", "coordinator", COOP)
@@ -21,7 +22,7 @@ HERS = f"artisan:{FATIMA}"
 
 def stocked(app) -> None:
     """Wool in the catalogue, 12 kg bought and 8 kg handed to Fatima."""
-    with ledger_store(state.of(app)) as store:
+    with checked_store(state.of(app)) as store:
         check = store.check_as(NAIMA)
         store.put(wool(), check=check)
         store.put(movement("mv-in", kind="receive", quantity=12_000, to="store"), check=check)
@@ -106,7 +107,7 @@ def test_a_second_server_fed_by_the_hub_has_the_same_balances(tmp_path, hub):
     a = make_app(tmp_path / "a", couchdb_url=hub)
     b = create_app(make_config(tmp_path / "b", couchdb_url=hub))  # no seed: only the hub
     stocked(a)
-    with ledger_store(state.of(a)) as store:
+    with checked_store(state.of(a)) as store:
         store.put(her_use("mv-on-a", 700), check=store.check_as(user(FATIMA, "artisan", COOP)))
     for app in (a, b):
         worker = make_worker(state.of(app))

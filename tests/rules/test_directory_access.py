@@ -118,12 +118,14 @@ def directory(artisan_id):
 
 def test_an_artisan_reads_her_cooperatives_directory_channel_only():
     """members:<her cooperative>, never coop:<id> (every artisan's listings) nor
-    another cooperative's directory."""
-    assert user_channels(FATIMA) == {"artisan:art_fatima", f"members:{TAZA}"}
+    another cooperative's directory (and the courses offered to every cooperative)."""
+    assert user_channels(FATIMA) == {"artisan:art_fatima", f"members:{TAZA}", "training:all"}
     zahra = Person("art_zahra", "artisan", (ARGAN,))
-    assert user_channels(zahra) == {"artisan:art_zahra", f"members:{ARGAN}"}
+    assert user_channels(zahra) == {"artisan:art_zahra", f"members:{ARGAN}", "training:all"}
     # coordinators read their cooperatives' whole channel, which the documents are in too
-    assert user_channels(Person("coo_naima", "coordinator", (TAZA,))) == {f"coop:{TAZA}"}
+    # (and every published course, to choose which their artisans get)
+    coordinator = Person("coo_naima", "coordinator", (TAZA,))
+    assert user_channels(coordinator) == {f"coop:{TAZA}", "courses"}
 
 
 def test_an_artisan_edits_only_her_story_and_photo():

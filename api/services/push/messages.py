@@ -74,6 +74,18 @@ KINDS: dict[str, Kind] = {
     "uploads_waiting": Kind(
         DAY, {}, {"ar": "{cooperative}", "fr": "{cooperative}", "en": "{cooperative}"}
     ),
+    # To an artisan: her cooperative offers her a course (downloaded at her next sync).
+    "course_offered": Kind(
+        14 * DAY,
+        {"ar": "دورة تكوينية جديدة", "fr": "Nouvelle formation", "en": "New course"},
+        {"ar": "{course}", "fr": "{course}", "en": "{course}"},
+    ),
+    # To an artisan: she earned a certificate.
+    "certificate_issued": Kind(
+        30 * DAY,
+        {"ar": "مبروك! حصلتِ على شهادة", "fr": "Bravo ! Votre certificat", "en": "Your certificate"},
+        {"ar": "{course}", "fr": "{course}", "en": "{course}"},
+    ),
     # To a coordinator: a material in the store fell below its threshold (once per fall).
     "low_stock": Kind(
         3 * DAY,
@@ -155,6 +167,7 @@ def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
         "count": data.get("count", ""),
         "cooperative": _localised(data.get("cooperative_name"), locale),
         "material": _localised(data.get("material_name"), locale),
+        "course": _localised(data.get("course_title"), locale),
         "left": data.get("left", ""),
     }
     if kind == "order_moved":
@@ -184,6 +197,8 @@ def payload(kind: str, data: dict[str, Any], dedup_key: str) -> dict[str, str]:
         "cooperative_id",
         "count",
         "material_id",
+        "course_id",
+        "certificate_code",
     ):
         if data.get(key) is not None:
             out[key] = str(data[key])
