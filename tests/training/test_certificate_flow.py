@@ -9,6 +9,7 @@ import json
 import pytest
 
 from api import state
+from api.services.push.messages import render
 from api.services.training import certificates, credentials, feed, keys, progress
 from sync.rules.access import channels_for
 from tests.support.apps import make_app
@@ -154,3 +155,29 @@ def test_revocation_is_kept_and_listed(store):
     listed = certificates.status_list(store.db)["revokedCredentials"]
     assert [(r["code"], r["reason"]) for r in listed] == [(code, "erreur")]
     assert json.dumps(listed)  # plain JSON
+
+
+def _pushes(store, kind: str) -> list[str]:
+    rows = store.db.execute("SELECT user_id FROM outbox WHERE kind = ? ORDER BY user_id", [kind])
+    return [r[0] for r in rows]
+
+
+def test_artisans_are_told_once_of_a_course_offered_to_them(store):
+    feed.process(store)
+    assert _pushes(store, "course_offered") == ["art_fatima", "art_khadija"]
+    other = user("coo_other", "coordinator", "coop-essaouira-argan")
+    rev = store.row(COURSE).winner
+    offered = {**course(), "_rev": rev, "offered_to": [TAZA, "coop-essaouira-argan"]}
+    assert store.bulk_docs([offered], check=store.check_as(other))[0].get("ok")
+    feed.process(store)
+    assert _pushes(store, "course_offered") == ["art_fatima", "art_khadija", "art_zahra"]
+
+
+def test_her_certificate_push_is_in_her_language(store):
+    _push(store, progress_doc(assessment_answers=KEY))
+    feed.process(store)
+    [(data,)] = store.db.execute(
+        "SELECT data FROM outbox WHERE kind = 'certificate_issued' AND user_id = 'art_fatima'"
+    ).fetchall()
+    title, body = render("certificate_issued", json.loads(data), "ar")
+    assert title == "مبروك! حصلتِ على شهادة" and body == "تصوير المنتوج"
