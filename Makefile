@@ -12,7 +12,7 @@ export HIRFA_VAR_DIR ?= var
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint format openapi bench fuzz install install-test node browser clean
+.PHONY: help run test lint format openapi bench fuzz install install-test node browser fonts clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,7 +45,13 @@ browser: ## Install headless Chromium and chromedriver (Debian packages) when mi
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver)
 
-run: install ## Initialise and seed the store under var/, then serve the API
+# Amiri, an Arabic naskh typeface, for printed certificates (api/web/templates/
+# certificate_print.html); without it they fall back on DejaVu, shaped all the same.
+fonts: ## Install the Arabic typeface of printed certificates (Debian package) when missing
+	@fc-list 2>/dev/null | grep -q Amiri || \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-hosny-amiri)
+
+run: install fonts ## Initialise and seed the store under var/, then serve the API
 	$(BIN)/flask --app api init-db
 	$(BIN)/flask --app api seed
 	$(BIN)/flask --app api serve --host $(HOST) --port $(PORT)

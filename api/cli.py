@@ -12,7 +12,7 @@ from werkzeug.serving import run_simple
 
 from schemas.phones import InvalidPhone, normalise_phone
 
-from . import cli_backup, cli_media, cli_push, cli_replication, migrations, workers
+from . import cli_backup, cli_media, cli_push, cli_replication, cli_training, migrations, workers
 from .errors import AppError
 from .services import accounts
 from .state import hirfa as _hirfa
@@ -118,5 +118,5 @@ def _print_demo_accounts() -> None:
 def init_app(app: Flask) -> None:
     for command in (init_db, create_user, serve):
         app.cli.add_command(command)
-    for part in (cli_push, cli_replication, cli_backup, cli_media):
+    for part in (cli_push, cli_replication, cli_backup, cli_media, cli_training):
         part.init_app(app)

@@ -93,6 +93,12 @@ class Settings:
     # A phone may stay offline for days in the middle of an upload; each chunk extends it.
     upload_expires_seconds: int = 7 * 24 * 3600
     media_max_pixels: int = 40_000_000
+    # Trainers' voice clips (api/services/audio.py): what one clip may weigh and last.
+    audio_max_bytes: int = 150_000
+    audio_max_seconds: int = 120
+    # Training (api/services/training/courses.py): the most one lesson's pictures and voice
+    # clips may weigh, so a lesson downloads whole over a 2G link.
+    lesson_budget_bytes: int = 400_000
     # Push notifications (api/services/push). fcm_endpoint: empty means Google's FCM; the
     # tests point it at a loopback fake (api/services/push/transport_fcm.py says how).
     fcm_endpoint: str = ""

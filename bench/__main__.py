@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ledger, lists, low_bandwidth, photos, push, replicator, sync_pouchdb
+from bench import (
+    certificates,
+    course_download,
+    ledger,
+    lists,
+    low_bandwidth,
+    photos,
+    push,
+    replicator,
+    sync_pouchdb,
+)
 
 BENCHMARKS = {
     "sync_pouchdb": sync_pouchdb,
@@ -15,6 +25,8 @@ BENCHMARKS = {
     "replicator": replicator,
     "lists": lists,
     "ledger": ledger,
+    "certificates": certificates,
+    "course_download": course_download,
 }
 
 

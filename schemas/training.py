@@ -63,11 +63,15 @@ class Media(Schema):
     content_type = fields.String(
         required=True, validate=validate.Length(max=60), metadata=example("audio/ogg")
     )
-    duration_ms = fields.Integer(strict=True, validate=validate.Range(min=0))
+    duration_ms = fields.Integer(
+        strict=True, validate=validate.Range(min=0), metadata=example(21000)
+    )
 
 
 class Step(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(STEP_KINDS))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(STEP_KINDS), metadata=example("text")
+    )
     text = fields.Nested(Localised, metadata=example({"ar": "صوّري في ضوء النهار"}))
     media = fields.Nested(Media)
 

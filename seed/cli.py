@@ -11,6 +11,7 @@ from api.state import hirfa
 
 from . import demo_sign_ins, populate
 from .demo_products import populate_products
+from .training import populate_training
 
 
 @click.command("seed")
@@ -26,10 +27,16 @@ from .demo_products import populate_products
     show_default=True,
     help="Also create demo materials and three months of their movements.",
 )
+@click.option(
+    "--training/--no-training",
+    default=True,
+    show_default=True,
+    help="Also create two demo courses, and a demo artisan's certificate.",
+)
 @with_appcontext
-def seed_command(products: bool, ledger: bool) -> None:
-    """Load the demo cooperatives, accounts, materials and listings (existing ones are
-    kept)."""
+def seed_command(products: bool, ledger: bool, training: bool) -> None:
+    """Load the demo cooperatives, accounts, materials, listings and courses (existing
+    ones are kept)."""
     state = hirfa()
     settings = state.settings
     db = state.open_db()
@@ -38,6 +45,17 @@ def seed_command(products: bool, ledger: bool) -> None:
         if products:
             created["products"] = populate_products(
                 state.store(db), settings.media_dir, settings.media_max_pixels
+            )
+        if training:
+            created.update(
+                populate_training(
+                    state.store(db),
+                    settings.media_dir,
+                    settings.media_max_pixels,
+                    settings.audio_max_bytes,
+                    settings.audio_max_seconds,
+                    settings.public_url,
+                )
             )
     finally:
         db.close()

@@ -18,7 +18,7 @@ from ..errors import AppError, UnsupportedMediaType, from_exception
 from ..errors import error_response as json_error
 from ..rest import namespace
 from ..security import current_user, login_required
-from ..services import media, tus, uploads
+from ..services import audio, media, tus, uploads
 from ..state import hirfa
 
 ns = namespace(
@@ -27,7 +27,9 @@ ns = namespace(
     "Send `Tus-Resumable: 1.0.0` and a bearer token on every request but OPTIONS.",
 )
 CHUNK_TYPE = "application/offset+octet-stream"
-UPLOAD_ROLES = ("artisan", "coordinator")
+UPLOAD_ROLES = ("artisan", "coordinator", "admin")
+# Trainers (docs/training.md) may also upload lessons' voice clips (api/services/audio.py).
+TRAINER_ROLES = ("coordinator", "admin")
 
 
 def tus_response(fn: Callable) -> Callable:
@@ -59,7 +61,20 @@ def media_dir() -> Path:
     return Path(hirfa().settings.media_dir)
 
 
-def _process(path, upload: uploads.Upload) -> media.MediaInfo:
+def _process(path, upload: uploads.Upload) -> media.MediaInfo | audio.AudioInfo:
+    if current_user().role in TRAINER_ROLES:
+        kind = audio.sniff_file(path)
+        if kind is not None or (
+            audio.declared_audio(upload.metadata) and media.sniff(_head(path)) is None
+        ):
+            settings = hirfa().settings
+            return audio.ingest(
+                path,
+                upload.sha256,
+                media_dir(),
+                max_bytes=settings.audio_max_bytes,
+                max_seconds=settings.audio_max_seconds,
+            )
     return media.ingest(
         path,
         upload.sha256,
@@ -69,7 +84,14 @@ def _process(path, upload: uploads.Upload) -> media.MediaInfo:
     )
 
 
-def _on_ready(db, info: media.MediaInfo) -> None:
+def _head(path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(16)
+
+
+def _on_ready(db, info: media.MediaInfo | audio.AudioInfo) -> None:
+    if not isinstance(info, media.MediaInfo):  # a voice clip: no photo document waits
+        return
     for callback in hirfa().on_media_ready:
         callback(db, info)
 
@@ -97,10 +119,25 @@ def _receive(upload_id: str, offset: int) -> uploads.Upload:
     )
 
 
+def _refuse_heavy_clip(length: int, metadata_header: str | None) -> None:
+    """A clip that says it is one and is over budget is refused before its bytes travel."""
+    limit = hirfa().settings.audio_max_bytes
+    if length <= limit or current_user().role not in TRAINER_ROLES:
+        return
+    if audio.declared_audio(tus.parse_metadata(metadata_header)):
+        raise audio.AudioTooLarge(
+            f"This clip weighs {length:,} bytes; a lesson's clip may weigh {limit:,}.",
+            details={"bytes": length, "max_bytes": limit},
+        )
+
+
 def _state_headers(upload: uploads.Upload) -> dict[str, str]:
     headers = {"Upload-Offset": str(upload.received)}
     if not upload.complete:
         headers["Upload-Expires"] = http_date(upload.expires_at)
+    elif audio.declared_audio(upload.metadata) or audio.load(media_dir(), upload.sha256):
+        # a trainer's clip: its step's media object at /lesson-media/{sha256}
+        headers["Link"] = f'</api/v1/lesson-media/{upload.sha256}>; rel="describedby"'
     else:  # where the processed photo is, for a client that wants to show it at once
         headers["Link"] = f'</media/{upload.sha256}/thumb>; rel="preview"'
     return headers
@@ -204,7 +241,7 @@ class Uploads(Resource):
     )
     @ns.response(400, "Upload-Length or Upload-Metadata invalid (sha256 missing)")
     @ns.response(*WRONG_TUS, error=tus.TusVersionUnsupported)
-    @ns.response(413, "Larger than Tus-Max-Size")
+    @ns.response(413, "Larger than Tus-Max-Size, or a declared clip over its budget")
     @ns.response(415, "A first chunk without `Content-Type: application/offset+octet-stream`")
     @ns.response(
         422, "A whole file in the first chunk that is not its sha256", error=media.Sha256Mismatch
@@ -216,6 +253,7 @@ class Uploads(Resource):
         if "Upload-Defer-Length" in request.headers:
             raise AppError("Upload-Defer-Length is not supported: send Upload-Length.")
         length = tus.parse_length(request.headers.get("Upload-Length"), "Upload-Length")
+        _refuse_heavy_clip(length, request.headers.get("Upload-Metadata"))
         upload = uploads.create(
             hirfa().db(),
             _space(),
@@ -302,17 +340,27 @@ class UploadSession(Resource):
             "Append a chunk (`Content-Type: application/offset+octet-stream`) at "
             "`Upload-Offset`. With the last byte the photo is checked against its sha256, "
             "its type sniffed (JPEG, PNG, WebP), metadata removed and derivatives made; a "
-            "refused file ends the upload with 415/413/422 and nothing is kept."
+            "refused file ends the upload with 415/413/422 and nothing is kept. A trainer "
+            "(coordinator, admin) may also upload a lesson's voice clip (Opus/Ogg, AAC/M4A, "
+            "MP3; `HIRFA_AUDIO_MAX_BYTES`, `HIRFA_AUDIO_MAX_SECONDS`): its tags are removed "
+            "and `GET /lesson-media/{sha256}` then gives the step's `media` object."
         ),
     )
     @ns.response(204, "Stored; Upload-Offset is the new offset", headers=STATE)
     @ns.response(409, "Upload-Offset is not the upload's offset", error=tus.OffsetMismatch)
     @ns.response(*WRONG_TUS, error=tus.TusVersionUnsupported)
-    @ns.response(413, "Chunk past Upload-Length, or too many pixels")
+    @ns.response(413, "Chunk past Upload-Length, too many pixels, or a clip over its budget")
     @ns.response(
-        415, "Not a JPEG, PNG or WebP (or wrong Content-Type)", error=media.UnsupportedImageType
+        415,
+        "Not a JPEG, PNG or WebP (or wrong Content-Type); for a trainer's clip, "
+        "`unsupported_audio_type`",
+        error=media.UnsupportedImageType,
     )
-    @ns.response(422, "sha256 mismatch, or a damaged/truncated image", error=media.Sha256Mismatch)
+    @ns.response(
+        422,
+        "sha256 mismatch, a damaged/truncated image or clip, or a clip too long (`audio_too_long`)",
+        error=media.Sha256Mismatch,
+    )
     @ns.response(423, "Another request is writing this upload", error=tus.UploadLocked)
     @ns.response(
         460, "Upload-Checksum mismatch; the chunk was discarded", error=tus.ChecksumMismatch

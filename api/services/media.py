@@ -159,6 +159,8 @@ def load(media_dir: str | Path, sha256: str) -> MediaInfo | None:
         dims = json.loads((folder / "info.json").read_text())
     except FileNotFoundError:
         return None
+    if dims.get("kind", "photo") != "photo":  # a trainer's voice clip (services/audio.py)
+        return None
     variants = {}
     for name in VARIANT_FILES:
         path = folder / name

@@ -13,14 +13,15 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.rules.access import make_check, user_channels
+from sync.rules.access import make_check
 from sync.store.documents import DocumentStore
 from sync.store.errors import DocumentNotFound
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from . import media, media_replication
 from .accounts import User
 from .directory import artisan_cooperative
+from .visible_docs import visible_doc
 
 
 def has_media(media_dir: str | Path, sha256: str) -> bool:
@@ -71,13 +72,7 @@ def render(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
-    try:
-        doc = store.get_doc(doc_id, visible=user_channels(user))
-    except DocumentNotFound as exc:
-        raise NotFound("No such photo.", details={"id": doc_id}) from exc
-    if doc.get("type") != "photo":
-        raise NotFound("No such photo.", details={"id": doc_id})
-    return doc
+    return visible_doc(store, user, doc_id, "photo", "photo")
 
 
 def reference(store: DocumentStore, photo_id: str, owner: str | None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sync.rules.access import content_changed, make_check, user_channels
 from sync.store.documents import DocumentStore
-from sync.store.errors import DocumentNotFound, RevisionConflict
+from sync.store.errors import RevisionConflict
 
 from ..errors import (
     BadRequest,
@@ -22,6 +22,7 @@ from ..errors import (
 from . import list_index, photo_docs
 from .accounts import User
 from .directory import artisan_cooperative
+from .visible_docs import visible_doc
 
 
 def now_iso() -> str:
@@ -71,13 +72,7 @@ def create(store: DocumentStore, user: User, data: dict[str, Any]) -> dict[str, 
 
 
 def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
-    try:
-        doc = store.get_doc(doc_id, visible=user_channels(user))
-    except DocumentNotFound as exc:
-        raise NotFound("No such product.", details={"id": doc_id}) from exc
-    if doc.get("type") != "product":
-        raise NotFound("No such product.", details={"id": doc_id})
-    return doc
+    return visible_doc(store, user, doc_id, "product", "product")
 
 
 def _check_revision(current: dict[str, Any], if_match: str | None) -> str:

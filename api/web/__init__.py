@@ -11,7 +11,15 @@ import hmac
 from flask import Flask
 
 from ..state import of
-from . import inventory_pages, pages, rendering, review_pages
+from . import (
+    certificate_pages,
+    inventory_pages,
+    pages,
+    rendering,
+    review_pages,
+    training_pages,
+    wellknown,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -33,5 +41,9 @@ def init_app(app: Flask) -> None:
     web.register_blueprint(pages.blueprint)
     web.register_blueprint(review_pages.blueprint)
     web.register_blueprint(inventory_pages.blueprint)
+    web.register_blueprint(training_pages.blueprint)
+    web.register_blueprint(certificate_pages.blueprint)
     web.after_request(review_pages.token_cookies)
     app.register_blueprint(web)
+    # The keys, the revocation list and credential files: the same in every language.
+    app.register_blueprint(wellknown.blueprint)

@@ -44,7 +44,11 @@ COOKIE_PATH = "/review"
 REVIEWERS = ("coordinator", "admin")
 # The pages behind this sign-in (under COOKIE_PATH, where the cookies go) and their
 # titles: the form returns to one of these only, never to an address a link chose.
-SIGNED_IN_PAGES = {COOKIE_PATH: "review", f"{COOKIE_PATH}/inventory": "inventory"}
+SIGNED_IN_PAGES = {
+    COOKIE_PATH: "review",
+    f"{COOKIE_PATH}/inventory": "inventory",
+    f"{COOKIE_PATH}/training": "training",
+}
 # Ten per page keeps the page under 50 KB with every item's form open-able in place.
 QUEUE_LIMIT = 10
 
@@ -55,7 +59,7 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
-def _csrf_ok() -> bool:
+def csrf_ok() -> bool:
     sent, kept = request.form.get("csrf", ""), session.get("csrf", "")
     return bool(kept) and hmac.compare_digest(sent.encode(), kept.encode())
 
@@ -179,7 +183,7 @@ def review_page():
 
 @blueprint.post("/review/sign-in")
 def sign_in():
-    if not _csrf_ok():  # e.g. a form kept open across a restart: offer a fresh one
+    if not csrf_ok():  # e.g. a form kept open across a restart: offer a fresh one
         return sign_in_form(400, "form_expired")
     app = hirfa()
     phone = request.form.get("phone", "").strip()[:40]
@@ -226,7 +230,7 @@ def sign_in():
 
 @blueprint.post("/review/decide")
 def decide():
-    if not _csrf_ok():
+    if not csrf_ok():
         return error_page(400, "form_expired", back=COOKIE_PATH)
     user = signed_in()
     if user is None:
@@ -265,7 +269,7 @@ def decide():
 
 @blueprint.post("/review/sign-out")
 def sign_out():
-    if not _csrf_ok():
+    if not csrf_ok():
         return error_page(400, "form_expired", back=COOKIE_PATH)
     user, refresh = signed_in(), request.cookies.get(REFRESH)
     if user is not None and refresh:

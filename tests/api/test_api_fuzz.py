@@ -148,7 +148,17 @@ UNSTATABLE: dict[tuple[str, str], set[str]] = {
         *("inputs", "outputs", "inputs.*", "outputs.*", "lot", "reverses", "supplier"),
         *("cost_centimes", "product_id", "order_id", "note", "occurred_at"),
     },
+    # courses: texts in at least one language, a text step's text and a picture's or
+    # audio step's media, unique lesson and question ids, each lesson within the download
+    # budget (a setting), each answer one of its question's choices
+    ("POST", "/courses"): {
+        *("*._schema", "lessons.*.steps.*", "lessons", "assessment"),
+        *("lesson_over_budget", "answer_not_a_choice"),
+    },
+    # answers to questions and choices the course has
+    ("PUT", "/courses/{course_id}/assessment"): {"unknown_question", "unknown_choice"},
 }
+UNSTATABLE[("PUT", "/courses/{course_id}")] = UNSTATABLE[("POST", "/courses")]
 UNSTATABLE[("POST", "/products")] |= UNSTATABLE[("POST", "/orders")]
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import sqlite_utils
 
 from schemas.ledger import UNITS, material_cooperative, material_id
-from sync.rules.access import make_check, user_channels
+from sync.rules.access import make_check
 from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
-from sync.store.errors import DocumentNotFound, RevisionConflict
+from sync.store.errors import RevisionConflict
 
 from ...errors import (
     BadRequest,
@@ -25,6 +25,7 @@ from ...errors import (
 )
 from ..accounts import User
 from ..directory import artisan_cooperative
+from ..visible_docs import visible_doc
 from . import reads
 
 
@@ -108,13 +109,7 @@ def list_materials(store: DocumentStore, coop: str, archived: bool = False) -> l
 
 def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
     """A material the caller's cooperative has (404 otherwise)."""
-    try:
-        doc = store.get_doc(doc_id, visible=user_channels(user))
-    except DocumentNotFound as exc:
-        raise NotFound("No such material.", details={"id": doc_id}) from exc
-    if doc.get("type") != "material":
-        raise NotFound("No such material.", details={"id": doc_id})
-    return doc
+    return visible_doc(store, user, doc_id, "material", "material")
 
 
 def create(store: DocumentStore, user: User, data: dict[str, Any]) -> dict[str, Any]:

@@ -26,15 +26,14 @@ from schemas.ledger import (
     material_cooperative,
     place_artisan,
 )
-from sync.rules.access import user_channels
 from sync.rules.ledger import places, reversal_id
 from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
-from sync.store.errors import DocumentNotFound
 
 from ...errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..accounts import User
 from ..directory import artisan_cooperative
+from ..visible_docs import visible_doc
 from . import reads
 from .materials import check_for, now_iso
 
@@ -281,13 +280,7 @@ def render(store: DocumentStore, doc: dict[str, Any]) -> dict[str, Any]:
 def get(store: DocumentStore, user: User, doc_id: str) -> dict[str, Any]:
     """A movement the caller sees: her cooperative's (a coordinator), one that moves her
     own materials or that she recorded (an artisan)."""
-    try:
-        doc = store.get_doc(doc_id, visible=user_channels(user))
-    except DocumentNotFound as exc:
-        raise NotFound("No such movement.", details={"id": doc_id}) from exc
-    if doc.get("type") != "material_movement":
-        raise NotFound("No such movement.", details={"id": doc_id})
-    return doc
+    return visible_doc(store, user, doc_id, "material_movement", "movement")
 
 
 def own_place(user: User, place: str | None) -> str | None:
