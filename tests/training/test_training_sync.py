@@ -1,7 +1,7 @@
 """A course reaches her phone by sync; her progress, made offline in an unmodified
 PouchDB, reaches the server, which grades it and issues her certificate; the certificate
 reaches her phone at its next pull, and it verifies with the published keys alone
-(issue 15, "Done when")."""
+and her trainer sees her progress on the trainers' page (issue 15, "Done when")."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import requests
 from api import state
 from api.services.training import credentials, progress
 from tests.support.checked_store import checked_store, user
+from tests.support.listings import Reviewer
 from tests.support.pouch_device import PouchDevice
 from tests.support.training import COURSE, KEY, TAZA, course
 from tests.support.training import progress as progress_doc
@@ -39,6 +40,11 @@ def test_offline_progress_becomes_a_certificate_on_her_phone(live_server, tmp_pa
     # Offline: she does both lessons and answers the assessment.
     assert phone.result({"op": "put", "doc": progress_doc(assessment_answers=KEY)})["ok"]
     replicate(phone, "push", server, headers)
+    # Her trainer sees it on the trainers' page.
+    trainer = Reviewer(server.app.test_client())
+    trainer.sign_in("coordinator")
+    shown = trainer.client.get("/review/training?lang=fr").get_data(as_text=True)
+    assert "فاطمة أيت علي" in shown and "2/2" in shown
     replicate(phone, "pull", server, headers)
 
     held = {row["id"] for row in phone.result({"op": "all_docs"})["rows"]}
