@@ -156,6 +156,29 @@ def same_movement(leaves: list[Leaf]) -> dict[str, Any]:
     return latest_edit(leaves)
 
 
+def progress_union(leaves: list[Leaf]) -> dict[str, Any]:
+    """Her progress from two phones (or a phone restored from an old backup): what she
+    did on either counts. Steps seen and lessons done are the union, each practice quiz
+    its best score; her assessment answers are the latest edit's (the server grades
+    them, and a pass stands)."""
+    merged = dict(latest_edit(leaves))
+    for name in ("steps_seen", "lessons_done"):
+        seen: dict[str, None] = {}
+        for _, body in leaves:
+            for item in body.get(name) or []:
+                if isinstance(item, str):
+                    seen.setdefault(item, None)
+        merged[name] = sorted(seen)
+    scores: dict[str, int] = {}
+    for _, body in leaves:
+        for lesson, score in (body.get("quiz_scores") or {}).items():
+            if isinstance(score, int) and not isinstance(score, bool):
+                scores[lesson] = max(score, scores.get(lesson, score))
+    if scores:
+        merged["quiz_scores"] = dict(sorted(scores.items()))
+    return merged
+
+
 # A rule takes the leaves, or (leaves, ancestor_body) when marked with_ancestor.
 Rule = Callable[..., dict[str, Any]]
 
@@ -168,6 +191,7 @@ RULES: dict[str, Rule] = {
     "review": latest_edit,
     "material_movement": same_movement,
     "order": order_state,
+    "progress": progress_union,
 }
 
 

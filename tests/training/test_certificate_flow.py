@@ -181,3 +181,20 @@ def test_her_certificate_push_is_in_her_language(store):
     ).fetchall()
     title, body = render("certificate_issued", json.loads(data), "ar")
     assert title == "مبروك! حصلتِ على شهادة" and body == "تصوير المنتوج"
+
+
+def test_progress_from_two_phones_counts_what_she_did_on_either(store):
+    """Two phones of hers, each offline, each with part of the course: both pushed as
+    branches of her progress; the server keeps the union and issues her certificate."""
+    first = {**progress_doc(lessons_done=["light"], steps_seen=["light/0"]), "_rev": "1-aaa"}
+    first["_revisions"] = {"start": 1, "ids": ["aaa"]}
+    second = {**progress_doc(lessons_done=["background"], steps_seen=["background/0"]),
+              "assessment_answers": KEY, "quiz_scores": {"background": 50}, "_rev": "1-bbb"}  # fmt: skip
+    second["_revisions"] = {"start": 1, "ids": ["bbb"]}
+    results = store.bulk_docs([first, second], new_edits=False, check=store.check_as(FATIMA))
+    assert all(r.get("ok") for r in results), results
+    feed.process(store)
+    merged = store.winner_body("progress:photo-basics:art_fatima")
+    assert merged["lessons_done"] == ["background", "light"]
+    assert merged["steps_seen"] == ["background/0", "light/0"]
+    assert store.db.execute("SELECT count(*) FROM certificates").fetchone()[0] == 1

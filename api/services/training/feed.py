@@ -17,7 +17,9 @@ from typing import Any
 import sqlite_utils
 
 from schemas.training import EVERYONE, PROGRESS_PREFIX, result_id
+from sync.rules import resolution
 from sync.rules.access import make_check
+from sync.store import revtree
 from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
 
@@ -54,6 +56,11 @@ def process(store: DocumentStore, public_url: str = "") -> int:
             if body is None:
                 continue
             if doc_id.startswith(PROGRESS_PREFIX) and body.get("type") == "progress":
+                row = store.row(doc_id)
+                if row is not None and revtree.conflicts(row.tree):
+                    # Two phones of hers: what she did on either counts (progress_union).
+                    resolution.resolve(store, [doc_id])
+                    body = store.winner_body(doc_id) or body
                 settle_progress(store, body, public_url)
             elif body.get("type") == "course":
                 _tell_newly_offered(db, {**body, "_id": doc_id})
