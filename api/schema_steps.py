@@ -452,6 +452,23 @@ def training(db: sqlite_utils.Database) -> None:
     )
 
 
+def session_places(db: sqlite_utils.Database) -> None:
+    # Workshop places (docs/visits.md), counted on the cooperative's home server: one row
+    # per session, booked moved by one conditional UPDATE in the booking's transaction.
+    run_script(
+        db,
+        """
+        CREATE TABLE session_places (
+            workshop_id TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            capacity INTEGER NOT NULL CHECK (capacity >= 0),
+            booked INTEGER NOT NULL DEFAULT 0 CHECK (booked >= 0),
+            PRIMARY KEY (workshop_id, session_id)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 MIGRATIONS = [
     (1, "accounts", accounts),
     (3, "uploads", uploads),
@@ -466,4 +483,5 @@ MIGRATIONS = [
     (15, "the materials ledger", materials_ledger),
     (16, "material movements in integer base units", integer_movements),
     (17, "training: assessment keys, attestations, certificates, signing keys", training),
+    (18, "workshop places per session", session_places),
 ]

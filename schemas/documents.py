@@ -25,6 +25,7 @@ from .training import (
     CourseDocSchema,
     ProgressDocSchema,
 )
+from .visits import BookingDocSchema, OpeningHours, WorkshopDocSchema
 
 PRODUCT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "archived")
 # What an artisan (or a coordinator editing for her) may set; the rest is the review's.
@@ -295,6 +296,27 @@ class CooperativeContent(Schema):
     visiting = fields.Nested(
         Localised, metadata=example({"fr": "Du lundi au samedi, de 9 h à 16 h."})
     )
+    visiting_hours = fields.List(
+        fields.Nested(OpeningHours),
+        validate=validate.Length(max=14),
+        metadata={
+            "description": "when visitors are welcome (the page shows the days in its language)",
+            "example": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "09:00", "closes": "16:00"}
+            ],
+        },
+    )
+    home_server = fields.Url(
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=200),
+        allow_none=True,
+        metadata={
+            "description": "the server where the cooperative's accounts live: workshop "
+            "places are counted and booked there",
+            "example": "https://taza.hirfa.ma",
+        },
+    )
 
 
 class CooperativeDocSchema(PublicProfile, CooperativeContent):
@@ -335,4 +357,6 @@ DOCUMENT_SCHEMAS: dict[str, type[Schema]] = {
     "assessment_result": AssessmentResultDocSchema,
     "certificate": CertificateDocSchema,
     "material_movement": MaterialMovementDocSchema,
+    "workshop": WorkshopDocSchema,
+    "booking": BookingDocSchema,
 }

@@ -12,6 +12,7 @@ from api.state import hirfa
 from . import demo_sign_ins, populate
 from .demo_products import populate_products
 from .training import populate_training
+from .visits import populate_visits
 
 
 @click.command("seed")
@@ -33,8 +34,14 @@ from .training import populate_training
     show_default=True,
     help="Also create two demo courses, and a demo artisan's certificate.",
 )
+@click.option(
+    "--visits/--no-visits",
+    default=True,
+    show_default=True,
+    help="Also create demo workshops with sessions in the coming weeks, and visiting hours.",
+)
 @with_appcontext
-def seed_command(products: bool, ledger: bool, training: bool) -> None:
+def seed_command(products: bool, ledger: bool, training: bool, visits: bool) -> None:
     """Load the demo cooperatives, accounts, materials, listings and courses (existing
     ones are kept)."""
     state = hirfa()
@@ -57,6 +64,8 @@ def seed_command(products: bool, ledger: bool, training: bool) -> None:
                     settings.public_url,
                 )
             )
+        if visits:
+            created.update(populate_visits(state.store(db)))
     finally:
         db.close()
     click.echo(f"seeded: {created}")

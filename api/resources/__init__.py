@@ -24,6 +24,7 @@ from . import (
     training,
     uploads,
     users,
+    visits,
 )
 
 # In this order in the Swagger UI and openapi.yaml.
@@ -51,6 +52,7 @@ NAMESPACES = [
     training.training_ns,
     uploads.ns,
     users.ns,
+    visits.ns,
 ]
 
 

@@ -38,16 +38,7 @@ class Buyers(Resource):
         """Register as a buyer"""
         data = load_body(RegisterBuyerSchema)
         app = hirfa()
-        user = accounts.create_user(
-            app.db(),
-            app.hasher,
-            role="buyer",
-            phone=data["phone"],
-            display_name=data["display_name"],
-            secret=data["password"],
-            secret_kind="password",
-            locale=data["locale"],
-        )
+        user = accounts.register_buyer(app.db(), app.hasher, data)
         pair = tokens.issue_pair(app.db(), app.settings, user)
         return dump(SessionSchema, {**pair.to_dict(), "user": user.to_dict()}), 201
 

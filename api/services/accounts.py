@@ -154,6 +154,21 @@ def create_user(
     return user
 
 
+def register_buyer(db: sqlite_utils.Database, hasher: SecretHasher, data: dict[str, Any]) -> User:
+    """A buyer registering herself (``POST /api/v1/buyers``, the /buy/register page), from
+    a body loaded by schemas.accounts.RegisterBuyerSchema; 409 if the number is taken."""
+    return create_user(
+        db,
+        hasher,
+        role="buyer",
+        phone=data["phone"],
+        display_name=data["display_name"],
+        secret=data["password"],
+        secret_kind="password",
+        locale=data["locale"],
+    )
+
+
 def update_secret_hash(db: sqlite_utils.Database, user_id: str, secret_hash: str) -> None:
     with write_transaction(db):
         db.execute("UPDATE users SET secret_hash = ? WHERE id = ?", [secret_hash, user_id])

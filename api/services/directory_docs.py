@@ -127,6 +127,8 @@ def public_cooperative(db: sqlite_utils.Database, cooperative_id: str) -> dict[s
         "crafts": profile.get("crafts") or [],
         "story": profile.get("story") or {},
         "visiting": profile.get("visiting") or {},
+        "visiting_hours": profile.get("visiting_hours") or [],
+        "home_server": profile.get("home_server"),
         "contacts": profile.get("contacts") or [],
         "photos": _photo_urls(db, profile.get("photos"), cooperative_id),
     }

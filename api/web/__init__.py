@@ -12,6 +12,8 @@ from flask import Flask
 
 from ..state import of
 from . import (
+    booking_pages,
+    buyer_pages,
     certificate_pages,
     inventory_pages,
     pages,
@@ -43,7 +45,10 @@ def init_app(app: Flask) -> None:
     web.register_blueprint(inventory_pages.blueprint)
     web.register_blueprint(training_pages.blueprint)
     web.register_blueprint(certificate_pages.blueprint)
+    web.register_blueprint(buyer_pages.blueprint)
+    web.register_blueprint(booking_pages.blueprint)
     web.after_request(review_pages.token_cookies)
+    web.after_request(buyer_pages.token_cookies)
     app.register_blueprint(web)
     # The keys, the revocation list and credential files: the same in every language.
     app.register_blueprint(wellknown.blueprint)

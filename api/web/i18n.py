@@ -48,6 +48,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "story": "الحكاية",
         "lots": "دفعات الإنتاج",
         "lot_produced": "أُنتجت في {date}",
+        "pd_artisan": "الحرفية",
+        "pd_photos": "الصور",
+        "pd_photo": "الصورة {n} من {total}",
+        "pd_left": "بقي في المخزون: {n} قطعة",
+        "pd_left_one": "بقيت قطعة واحدة فقط",
+        "pd_sold_out": "نفد من المخزون",
+        "pd_order": "اطلب الآن",
+        "pd_whatsapp": "تواصل عبر واتساب",
+        "pd_whatsapp_text": "السلام عليكم، يهمّني هذا المنتج: {title}\n{url}",
         "visiting": "زيارة التعاونية",
         "contact": "التواصل",
         "contact_whatsapp": "واتساب",
@@ -57,6 +66,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "contact_facebook": "فيسبوك",
         "contact_instagram": "إنستغرام",
         "products_of": "منتجات التعاونية",
+        "visiting_hours": "أوقات الزيارة",
+        "workshops_next": "الورشات القادمة",
+        "ws_duration": "المدة:",
+        "ws_languages": "اللغات:",
+        "ws_per_person": "للشخص",
+        "ws_places_left": "الأماكن المتبقية: {n}",
+        "ws_full": "مكتملة",
+        "ws_book": "احجز",
         "not_found": "الصفحة غير موجودة",
         "not_found_text": "هذا المنتج غير متوفر في الكتالوج.",
         "bad_request": "طلب غير صالح",
@@ -201,6 +218,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "story": "L'histoire",
         "lots": "Lots de production",
         "lot_produced": "produit le {date}",
+        "pd_artisan": "Artisane",
+        "pd_photos": "Photos",
+        "pd_photo": "Photo {n} sur {total}",
+        "pd_left": "Plus que {n} pièces en stock",
+        "pd_left_one": "Plus qu'une pièce en stock",
+        "pd_sold_out": "Épuisé",
+        "pd_order": "Commander",
+        "pd_whatsapp": "Contacter sur WhatsApp",
+        "pd_whatsapp_text": "Bonjour, ce produit m'intéresse : {title}\n{url}",
         "visiting": "Visiter la coopérative",
         "contact": "Contact",
         "contact_whatsapp": "WhatsApp",
@@ -210,6 +236,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "contact_facebook": "Facebook",
         "contact_instagram": "Instagram",
         "products_of": "Produits de la coopérative",
+        "visiting_hours": "Heures de visite",
+        "workshops_next": "Prochains ateliers",
+        "ws_duration": "Durée :",
+        "ws_languages": "Langues :",
+        "ws_per_person": "par personne",
+        "ws_places_left": "Places restantes : {n}",
+        "ws_full": "Complet",
+        "ws_book": "Réserver",
         "not_found": "Page introuvable",
         "not_found_text": "Ce produit n'est pas au catalogue.",
         "bad_request": "Requête invalide",
@@ -363,6 +397,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "story": "The story",
         "lots": "Production lots",
         "lot_produced": "produced on {date}",
+        "pd_artisan": "Artisan",
+        "pd_photos": "Photos",
+        "pd_photo": "Photo {n} of {total}",
+        "pd_left": "{n} pieces left",
+        "pd_left_one": "Only 1 piece left",
+        "pd_sold_out": "Sold out",
+        "pd_order": "Order",
+        "pd_whatsapp": "Contact on WhatsApp",
+        "pd_whatsapp_text": "Hello, I am interested in this product: {title}\n{url}",
         "visiting": "Visiting the cooperative",
         "contact": "Contact",
         "contact_whatsapp": "WhatsApp",
@@ -372,6 +415,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "contact_facebook": "Facebook",
         "contact_instagram": "Instagram",
         "products_of": "Products of the cooperative",
+        "visiting_hours": "Visiting hours",
+        "workshops_next": "Upcoming workshops",
+        "ws_duration": "Duration:",
+        "ws_languages": "Languages:",
+        "ws_per_person": "per person",
+        "ws_places_left": "Places left: {n}",
+        "ws_full": "Full",
+        "ws_book": "Book",
         "not_found": "Page not found",
         "not_found_text": "This product is not in the catalogue.",
         "bad_request": "Bad request",
@@ -514,6 +565,16 @@ def choose(request: Request) -> tuple[str, bool]:
 def text(lang: str, key: str, **values: Any) -> str:
     value = STRINGS[lang].get(key) or STRINGS["en"][key]
     return value.format(**values) if values else value
+
+
+def add(strings: dict[str, dict[str, str]]) -> None:
+    """Words a page module keeps beside its code (e.g. api/web/buyer_text.py), one dict
+    per language, made part of these; a key already here with other words is an error."""
+    for lang in LANGS:
+        clash = {k for k, v in strings[lang].items() if STRINGS[lang].get(k, v) != v}
+        if clash:
+            raise ValueError(f"words defined twice for {lang}: {sorted(clash)}")
+        STRINGS[lang].update(strings[lang])
 
 
 def pick(localised: dict[str, str] | None, lang: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from schemas.taxonomy import CATEGORY_CODES
 from ..errors import BadRequest, NotFound
 from ..services import catalog, directory_docs
 from ..state import hirfa
-from . import i18n
+from . import i18n, product_view, visits_view
 from .rendering import error_page, page_blueprint, render
 
 blueprint = page_blueprint("pages")
@@ -146,6 +146,11 @@ def product_page(product_id: str):
             coop=coop_name(item["cooperative"]),
             dims=_dims(item),
             lots=[(lot["lot"], i18n.date(lot["produced_at"], g.lang)) for lot in item["lots"]],
+            photos=product_view.photos(db, item),
+            stock=product_view.stock(db, item, g.lang),
+            whatsapp=product_view.whatsapp(db, item["cooperative"]["id"], title, og["url"], g.lang),
+            # The buyer's order form at /buy/p/{id}, in the language of this page.
+            order_url="/buy" + item["url"] + "?" + urlencode({"lang": g.lang}),
         ),
         tag,
     )
@@ -190,7 +195,12 @@ def cooperative_page(cooperative_id: str):
     if coop is None:
         return error_page(404, "not_found")
     cursor = request.args.get("cursor") or None
-    tag, fresh = _not_modified(db, {"cooperative": cooperative_id, "cursor": cursor})
+    # Workshop sessions and their places left change apart from the catalogue: in the tag.
+    sessions = visits_view.sessions(db, cooperative_id, hirfa().settings.public_url, g.lang)
+    visits = visits_view.fingerprint(sessions, coop["visiting_hours"])
+    tag, fresh = _not_modified(
+        db, {"cooperative": cooperative_id, "cursor": cursor, "visits": visits}
+    )
     if fresh:
         return _public(Response(status=304), tag)
     page = _page(db, {"cooperative": cooperative_id, "cursor": cursor})
@@ -202,6 +212,8 @@ def cooperative_page(cooperative_id: str):
             coop=coop,
             name=_localised_name(coop["name"]),
             contact_link=contact_link,
+            hours=visits_view.hours(coop["visiting_hours"], g.lang),
+            sessions=sessions,
             page=page,
             next_url=_next_url(f"/c/{cooperative_id}", page),
             first_url=f"/c/{cooperative_id}" if cursor else None,

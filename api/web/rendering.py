@@ -66,6 +66,8 @@ def error_page(
     status: int, title_key: str, text_key: str | None = None, back: str = "/catalog"
 ) -> Response:
     back_key = "review" if back.startswith("/review") else "back"
+    if back.startswith("/buy"):
+        back_key = "my_orders"
     return render(
         "error.html",
         status=status,

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from marshmallow import ValidationError
 
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
-from sync.rules import ledger, training
+from sync.rules import ledger, training, visits
 from sync.rules.channels import members
 from sync.rules.orders import check_write as check_order_write
 from sync.store.errors import WriteForbidden
@@ -58,6 +58,8 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
         return ledger.movement_channels(body)
     if kind in training.TRAINING_TYPES:
         return training.channels(body)
+    if kind in visits.VISIT_TYPES:
+        return visits.channels(body)
     artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
     if isinstance(artisan, str) and artisan:
         channels.add(f"artisan:{artisan}")
@@ -144,6 +146,7 @@ def validate(
         _check_directory_id(doc_id, new)
         if new.get("type") == "material_movement" and doc_id:
             ledger.check_reversal_id(doc_id, new)
+        visits.check_id(doc_id, new)
     if user.role == "admin":
         if not new.get("_deleted"):
             _check_schema(new)
@@ -165,6 +168,7 @@ def validate(
         if old.get("type") == "material":
             raise WriteForbidden('a material is kept for its history: set "archived": true')
         training.check_deletion(old)
+        visits.check_deletion(old)
         _check_writer(user, old, old, directory, doc_id)
         # A tombstone keeps the document's routing: it may not move it to other channels.
         for name in ROUTING_FIELDS & fields:
@@ -248,6 +252,9 @@ def _check_writer(
         return
     if kind in training.TRAINING_TYPES:
         training.check(user, doc_id, old, new)
+        return
+    if kind in visits.VISIT_TYPES:
+        visits.check(user, doc_id, old, new)
         return
     if kind == "material":
         ledger.check_material(user, doc_id, old, new)

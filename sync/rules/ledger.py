@@ -78,7 +78,8 @@ def countable(body: dict[str, Any]) -> bool:
     """Whether a movement has what its kind needs to count: the schema's shape, checked
     cheaply. A movement no check saw (from the hub, or stored under the first schema)
     that lacks it counts for nothing rather than failing the write that brought it."""
-    needed = REQUIRED_BY_KIND.get(body.get("kind"))  # type: ignore[arg-type]
+    kind = body.get("kind")
+    needed = REQUIRED_BY_KIND.get(kind) if isinstance(kind, str) else None
     return (
         needed is not None
         and isinstance(body.get("cooperative"), str)

@@ -126,8 +126,13 @@ UNSTATABLE: dict[tuple[str, str], set[str]] = {
     ("POST", "/products"): {"*._schema", "artisan_id"},
     ("PATCH", "/products/{product_id}"): {"*._schema"},
     ("POST", "/photos"): {"artisan_id"},
-    # directory profiles: texts in at least one language
-    ("PUT", "/directory/cooperatives/{cooperative_id}"): {"*._schema"},
+    # directory profiles: texts in at least one language; a home server is a URL;
+    # visiting hours open before they close
+    ("PUT", "/directory/cooperatives/{cooperative_id}"): {
+        "*._schema",
+        "home_server",
+        "visiting_hours.*",
+    },
     ("PUT", "/directory/artisans/{artisan_id}"): {"*._schema"},
     # a cursor is one this server gave out
     ("GET", "/catalog"): {"invalid_cursor"},
@@ -158,6 +163,9 @@ UNSTATABLE: dict[tuple[str, str], set[str]] = {
     # answers to questions and choices the course has
     ("PUT", "/courses/{course_id}/assessment"): {"unknown_question", "unknown_choice"},
 }
+# workshops: texts in at least one language; unique session ids, each with its offset
+UNSTATABLE[("POST", "/workshops")] = {"*._schema", "sessions", "sessions.*"}
+UNSTATABLE[("PUT", "/workshops/{workshop_id}")] = UNSTATABLE[("POST", "/workshops")]
 UNSTATABLE[("PUT", "/courses/{course_id}")] = UNSTATABLE[("POST", "/courses")]
 UNSTATABLE[("POST", "/products")] |= UNSTATABLE[("POST", "/orders")]
 

@@ -145,3 +145,15 @@ def test_two_servers_reach_the_same_balances_whatever_the_order(revisions, data)
         assert _table(a) == expected
         for store in servers:
             store.db.close()
+
+
+def test_a_movement_no_check_saw_with_a_list_for_a_kind_counts_for_nothing(tmp_path):
+    """From the hub (no user check): a forged list-valued kind must not fail the write."""
+    store = _server(tmp_path, "hub-fed")
+    forged = replicated(
+        "mv-odd", {"type": "material_movement", "cooperative": COOP, "kind": ["use"]}
+    )
+    [result] = store.bulk_docs([forged], new_edits=False)
+    assert result.get("ok"), result
+    assert _table(store) == {}
+    store.db.close()

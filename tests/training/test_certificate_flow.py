@@ -188,8 +188,12 @@ def test_progress_from_two_phones_counts_what_she_did_on_either(store):
     branches of her progress; the server keeps the union and issues her certificate."""
     first = {**progress_doc(lessons_done=["light"], steps_seen=["light/0"]), "_rev": "1-aaa"}
     first["_revisions"] = {"start": 1, "ids": ["aaa"]}
-    second = {**progress_doc(lessons_done=["background"], steps_seen=["background/0"]),
-              "assessment_answers": KEY, "quiz_scores": {"background": 50}, "_rev": "1-bbb"}  # fmt: skip
+    second = {
+        **progress_doc(lessons_done=["background"], steps_seen=["background/0"]),
+        "assessment_answers": KEY,
+        "quiz_scores": {"background": 50},
+        "_rev": "1-bbb",
+    }
     second["_revisions"] = {"start": 1, "ids": ["bbb"]}
     results = store.bulk_docs([first, second], new_edits=False, check=store.check_as(FATIMA))
     assert all(r.get("ok") for r in results), results

@@ -100,6 +100,26 @@ KINDS: dict[str, Kind] = {
             "en": "{left} left in the store",
         },
     ),
+    # To a cooperative's coordinators: a buyer booked places in a workshop session.
+    "booking_made": Kind(
+        3 * DAY,
+        {"ar": "حجز جديد", "fr": "Nouvelle réservation", "en": "New booking"},
+        {
+            "ar": "{workshop} · {when} · الأماكن: {places}",
+            "fr": "{workshop} · {when} · places : {places}",
+            "en": "{workshop} · {when} · places: {places}",
+        },
+    ),
+    # To the other side of a booking: the buyer or a coordinator cancelled it.
+    "booking_cancelled": Kind(
+        3 * DAY,
+        {"ar": "تم إلغاء الحجز", "fr": "Réservation annulée", "en": "Booking cancelled"},
+        {
+            "ar": "{workshop} · {when}: {reason}",
+            "fr": "{workshop} · {when} : {reason}",
+            "en": "{workshop} · {when}: {reason}",
+        },
+    ),
 }
 
 # Titles that carry a count, by CLDR plural category (plural_category). Arabic has six:
@@ -169,6 +189,10 @@ def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
         "material": _localised(data.get("material_name"), locale),
         "course": _localised(data.get("course_title"), locale),
         "left": data.get("left", ""),
+        "workshop": _localised(data.get("workshop_title"), locale),
+        "places": data.get("places", ""),
+        "when": data.get("when", ""),
+        "reason": data.get("reason", ""),
     }
     if kind == "order_moved":
         title = STATUS_LABELS.get(data.get("status"), STATUS_LABELS["placed"])[locale]
@@ -199,6 +223,8 @@ def payload(kind: str, data: dict[str, Any], dedup_key: str) -> dict[str, str]:
         "material_id",
         "course_id",
         "certificate_code",
+        "booking_id",
+        "workshop_id",
     ):
         if data.get(key) is not None:
             out[key] = str(data[key])
