@@ -30,7 +30,7 @@ from typing import Any
 
 from api import state
 from api.services.training import certificates
-from bench.lists import environment
+from bench.results import environment, save
 from sync.store.database import write_transaction
 from tests.support.apps import make_app
 
@@ -205,9 +205,7 @@ def run(quick: bool = False, **_options: Any) -> dict[str, Any]:
         "environment": environment(),
     }
     print(table(small, large))
-    print(json.dumps(report, ensure_ascii=False, separators=(",", ":")))
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    save(report, OUTPUT)
     return report
 
 

@@ -34,7 +34,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from api import create_app, state
 from bench.link_emulator import EDGE, LOOPBACK, Network, ShapedLink
-from bench.lists import environment
+from bench.results import environment
 from tests.support import images
 from tests.support.apps import FAST_KDF, Auth, make_app
 from tests.support.production_server import KEY, gunicorn_hirfa, sign_in

@@ -38,7 +38,7 @@ from werkzeug.serving import make_server
 from api import create_app, state
 from api.services.ledger import reads
 from bench.compact_ingest import ARTISANS, _peak_rss_mb, _run_clients, _token, listing
-from bench.lists import environment
+from bench.results import environment, save
 from seed import populate
 from seed.ledger import MOVEMENTS
 from sync.store import revtree
@@ -337,9 +337,7 @@ def run(quick: bool = False, **_options: Any) -> dict[str, Any]:
         "environment": environment(),
     }
     print(table(report))
-    print(json.dumps(report, ensure_ascii=False, separators=(",", ":")))
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    save(report, OUTPUT)
     return report
 
 

@@ -17,19 +17,15 @@ from __future__ import annotations
 
 import cProfile
 import io
-import json
-import os
-import platform
 import pstats
-import sqlite3
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from api import state
+from bench.results import environment, save
 from sync.store.database import write_transaction
 from tests.support import bulk_store
 from tests.support.apps import Auth, make_app
@@ -181,24 +177,6 @@ def table(small: dict[str, Any], large: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def environment() -> dict[str, Any]:
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return {
-        "commit": commit.stdout.strip(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs",
-        # Other work on the machine skews the figures: keep the load beside them.
-        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-
-
 def run(quick: bool = False, **_options: Any) -> dict[str, Any]:
     sizes, requests = (QUICK_SIZES, QUICK_REQUESTS) if quick else (SIZES, REQUESTS)
     print(
@@ -220,9 +198,7 @@ def run(quick: bool = False, **_options: Any) -> dict[str, Any]:
         "environment": environment(),
     }
     print(table(small, large))
-    print(json.dumps(report, ensure_ascii=False, separators=(",", ":")))
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    save(report, OUTPUT)
     return report
 
 

@@ -29,6 +29,7 @@ import requests
 from api import migrations
 from api.config import load_settings
 from api.stores import document_store
+from bench.results import save
 from bench.sync_pouchdb import ATTACHMENT_BYTES, NODE_MODULES, environment, make_docs
 from sync.replication.couch import CouchClient
 from sync.replication.replicator import Replicator
@@ -172,9 +173,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "environment": environment(),
     }
     print(table(rows))
-    print(json.dumps(report, ensure_ascii=False, separators=(",", ":")))
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    save(report, OUTPUT)
     return report
 
 
