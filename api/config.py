@@ -113,6 +113,10 @@ class Settings:
     # Where buyers reach this server (https://hirfa.example.ma): share pages put it in
     # og:url and og:image. Empty: taken from the request (fine without a proxy).
     public_url: str = ""
+    # Views of the public pages (api/services/analytics): counted without cookies or stored
+    # addresses, buffered in memory and written once every counts_flush_seconds.
+    count_views: bool = True
+    counts_flush_seconds: int = 5
     cors_origins: str = "*"
     # Behind reverse proxies: take the client address from X-Forwarded-For, trusting the
     # last proxy_hops entries (one per proxy). Off, the header is ignored: a client could

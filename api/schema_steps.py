@@ -469,6 +469,37 @@ def session_places(db: sqlite_utils.Database) -> None:
     )
 
 
+def page_views(db: sqlite_utils.Database) -> None:
+    # Views of the public pages per day, page and source (api/services/analytics/): written
+    # by the view counter's flush, a few seconds' worth per transaction. No address is
+    # stored: a visitor is a hash of (address, user agent, the day's salt); the salt and
+    # the hashes are kept for today only, so yesterday's visitors cannot be recognised.
+    run_script(
+        db,
+        """
+        CREATE TABLE page_views (
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            source TEXT NOT NULL,
+            views INTEGER NOT NULL DEFAULT 0,
+            previews INTEGER NOT NULL DEFAULT 0,
+            visitors INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, kind, target, source)
+        ) WITHOUT ROWID;
+        CREATE INDEX page_views_target ON page_views(kind, target, day);
+        CREATE TABLE view_salts (day TEXT PRIMARY KEY, salt BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TABLE view_visitors (
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            visitor BLOB NOT NULL,
+            PRIMARY KEY (day, kind, target, visitor)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 MIGRATIONS = [
     (1, "accounts", accounts),
     (3, "uploads", uploads),
@@ -484,4 +515,5 @@ MIGRATIONS = [
     (16, "material movements in integer base units", integer_movements),
     (17, "training: assessment keys, attestations, certificates, signing keys", training),
     (18, "workshop places per session", session_places),
+    (19, "page views per day, page and source; today's visitor hashes", page_views),
 ]

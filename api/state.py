@@ -13,6 +13,7 @@ from sync.store.database import ConnectionPool, connect
 from sync.store.documents import ChangeNotifier, DocumentStore
 
 from .config import Settings
+from .services.analytics.counter import ViewCounter
 from .services.credentials import SecretHasher
 from .stores import document_store
 
@@ -30,6 +31,14 @@ class Hirfa:
         self.replication_worker: Any = None  # api/workers.py, when a hub is configured
         self.notifier = ChangeNotifier()
         self.pool = ConnectionPool(settings.store_path)
+        # Views of the public pages, buffered and flushed every few seconds
+        # (api/services/analytics/counter.py); the tests call view_counter.flush().
+        self.view_counter = ViewCounter(
+            self.open_db,
+            enabled=settings.count_views,
+            flush_seconds=settings.counts_flush_seconds,
+            autostart=settings.env != "testing",
+        )
         # Called as callback(db, MediaInfo) once an uploaded photo is processed, inside
         # the write transaction that completes the upload (api/services/uploads.py).
         self.on_media_ready: list[Callable[[sqlite_utils.Database, Any], None]] = []

@@ -1,5 +1,6 @@
 """The background work of a serving process, built and started from here only: the push
-dispatcher (outbox to FCM) and the replication worker (store to CouchDB hub). The
+dispatcher (outbox to FCM), the replication worker (store to CouchDB hub) and the flush
+of the pages' view counts (api/services/analytics/counter.py). The
 ``dispatch`` and ``replicate`` commands run the same objects in the foreground."""
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from sync.rules import resolution
 from . import state
 from .config import Settings
 from .services import list_index, media_replication, order_feed
+from .services.analytics.counter import ViewCounter
+from .services.insights import digest as insights_digest
+from .services.insights import summary as insights_summary
 from .services.push import digest
 from .services.push.dispatcher import Dispatcher, Policy
 from .services.push.transport_console import ConsoleTransport
@@ -66,6 +70,7 @@ def make_dispatcher(
         idle_seconds=settings.push_idle_seconds,
     )
     last_digest = [float("-inf")]
+    last_insights = [float("-inf")]
 
     def before_pass(db, now: float) -> None:
         # Orders that changed by sync or replication get their notifications here too.
@@ -77,6 +82,12 @@ def make_dispatcher(
         if now - last_digest[0] >= settings.push_digest_seconds:
             digest.queue_uploads_waiting(db, now)
             last_digest[0] = now
+        # Artisans' insights documents and the weekly insights push, at most hourly
+        # (api/services/insights/): each written or queued only when it has news.
+        if now - last_insights[0] >= insights_summary.EVERY_SECONDS:
+            insights_summary.refresh(hirfa.store(db), now)
+            insights_digest.queue_weekly(db, now)
+            last_insights[0] = now
 
     return Dispatcher(
         hirfa.open_db,
@@ -179,17 +190,28 @@ class Running:
 
     dispatcher: Dispatcher | None
     replication: ReplicationWorker | None
+    view_counter: ViewCounter | None = None
 
     def stop(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.stop()
         if self.replication is not None:
             self.replication.stop()
+        if self.view_counter is not None:
+            self.view_counter.stop()  # writes the last seconds of counts
+
+
+def start_view_counter(app: Flask) -> ViewCounter | None:
+    """The thread writing the pages' view counts (api/services/analytics/counter.py),
+    unless HIRFA_COUNT_VIEWS is off."""
+    counter = state.of(app).view_counter
+    return counter.start() if counter.enabled else None
 
 
 def start_all(app: Flask) -> Running:
-    """Everything `serve` runs beside the server: the dispatcher and the hub worker."""
-    return Running(start_dispatcher(app), start_replication(app))
+    """Everything `serve` runs beside the server: the dispatcher, the hub worker and the
+    view counter's flush."""
+    return Running(start_dispatcher(app), start_replication(app), start_view_counter(app))
 
 
 def init_app(app: Flask) -> None:

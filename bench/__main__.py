@@ -11,9 +11,11 @@ from bench import (
     ledger,
     lists,
     low_bandwidth,
+    page_counting,
     photos,
     push,
     replicator,
+    share_image,
     sync_pouchdb,
 )
 
@@ -27,6 +29,8 @@ BENCHMARKS = {
     "ledger": ledger,
     "certificates": certificates,
     "course_download": course_download,
+    "page_counting": page_counting,
+    "share_image": share_image,
 }
 
 

@@ -12,6 +12,7 @@ from schemas.taxonomy import CATEGORY_CODES, REGION_CODES
 
 from .document_base import MAX_CENTIMES, MAX_COUNT, DocumentSchema, Localised, OwnedSchema, example
 from .fields import StrictFloat
+from .insights import InsightsSummaryDocSchema
 from .ledger import (
     LotNumber,
     MaterialDocSchema,
@@ -359,4 +360,5 @@ DOCUMENT_SCHEMAS: dict[str, type[Schema]] = {
     "material_movement": MaterialMovementDocSchema,
     "workshop": WorkshopDocSchema,
     "booking": BookingDocSchema,
+    "insights_summary": InsightsSummaryDocSchema,
 }

@@ -11,6 +11,7 @@ from api.state import hirfa
 
 from . import demo_sign_ins, populate
 from .demo_products import populate_products
+from .insights import populate_insights
 from .training import populate_training
 from .visits import populate_visits
 
@@ -40,8 +41,17 @@ from .visits import populate_visits
     show_default=True,
     help="Also create demo workshops with sessions in the coming weeks, and visiting hours.",
 )
+@click.option(
+    "--insights/--no-insights",
+    default=True,
+    show_default=True,
+    help="Also create twelve weeks of demo page views for the approved listings and the "
+    "cooperatives' pages.",
+)
 @with_appcontext
-def seed_command(products: bool, ledger: bool, training: bool, visits: bool) -> None:
+def seed_command(
+    products: bool, ledger: bool, training: bool, visits: bool, insights: bool
+) -> None:
     """Load the demo cooperatives, accounts, materials, listings and courses (existing
     ones are kept)."""
     state = hirfa()
@@ -66,6 +76,8 @@ def seed_command(products: bool, ledger: bool, training: bool, visits: bool) -> 
             )
         if visits:
             created.update(populate_visits(state.store(db)))
+        if insights:
+            created.update(populate_insights(db))
     finally:
         db.close()
     click.echo(f"seeded: {created}")

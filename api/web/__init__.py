@@ -15,10 +15,13 @@ from . import (
     booking_pages,
     buyer_pages,
     certificate_pages,
+    insights_pages,
     inventory_pages,
     pages,
     rendering,
     review_pages,
+    seo,
+    share_view,
     training_pages,
     wellknown,
 )
@@ -43,12 +46,17 @@ def init_app(app: Flask) -> None:
     web.register_blueprint(pages.blueprint)
     web.register_blueprint(review_pages.blueprint)
     web.register_blueprint(inventory_pages.blueprint)
+    web.register_blueprint(insights_pages.blueprint)
     web.register_blueprint(training_pages.blueprint)
     web.register_blueprint(certificate_pages.blueprint)
     web.register_blueprint(buyer_pages.blueprint)
     web.register_blueprint(booking_pages.blueprint)
+    web.register_blueprint(share_view.blueprint)
     web.after_request(review_pages.token_cookies)
     web.after_request(buyer_pages.token_cookies)
     app.register_blueprint(web)
     # The keys, the revocation list and credential files: the same in every language.
     app.register_blueprint(wellknown.blueprint)
+    # /sitemap.xml and /robots.txt: one answer for every language.
+    app.register_blueprint(seo.blueprint)
+    app.register_blueprint(share_view.images)

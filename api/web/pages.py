@@ -15,11 +15,14 @@ from schemas.taxonomy import CATEGORY_CODES
 
 from ..errors import BadRequest, NotFound
 from ..services import catalog, directory_docs
+from ..services.analytics import hook as view_counting
 from ..state import hirfa
-from . import i18n, product_view, visits_view
+from . import i18n, product_view, share_view, visits_view
 from .rendering import error_page, page_blueprint, render
 
 blueprint = page_blueprint("pages")
+# Views of /p, /c and /catalog counted in memory, no store access (issue 17).
+blueprint.after_request(view_counting.count_view)
 
 PAGE_SIZE = 24
 DESCRIPTION_MAX = 200  # what link previews show before they cut anyway
@@ -81,6 +84,7 @@ def catalogue():
             categories=i18n.categories(g.lang),
             next_url=_next_url("/catalog", page, q=q, category=category),
             first_url="/catalog" if cursor else None,
+            seo=share_view.seo("/catalog", g.lang, q=q, category=category, cursor=cursor),
         ),
         tag,
     )
@@ -138,6 +142,8 @@ def product_page(product_id: str):
             else None
         ),
     }
+    # Share buttons, canonical and JSON-LD; og's image becomes the share card.
+    shared = share_view.for_product(db, item, og, g.lang)
     return _public(
         render(
             "product.html",
@@ -151,6 +157,7 @@ def product_page(product_id: str):
             whatsapp=product_view.whatsapp(db, item["cooperative"]["id"], title, og["url"], g.lang),
             # The buyer's order form at /buy/p/{id}, in the language of this page.
             order_url="/buy" + item["url"] + "?" + urlencode({"lang": g.lang}),
+            **shared,
         ),
         tag,
     )
@@ -217,6 +224,7 @@ def cooperative_page(cooperative_id: str):
             page=page,
             next_url=_next_url(f"/c/{cooperative_id}", page),
             first_url=f"/c/{cooperative_id}" if cursor else None,
+            **share_view.for_cooperative(db, coop, _localised_name(coop["name"]), g.lang),
         ),
         tag,
     )

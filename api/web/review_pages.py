@@ -30,6 +30,7 @@ SIGNED_IN_PAGES = {
     COOKIE_PATH: "review",
     f"{COOKIE_PATH}/inventory": "inventory",
     f"{COOKIE_PATH}/training": "training",
+    f"{COOKIE_PATH}/insights": "insights",
 }
 # Ten per page keeps the page under 50 KB with every item's form open-able in place.
 QUEUE_LIMIT = 10

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from marshmallow import ValidationError
 
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
-from sync.rules import ledger, training, visits
+from sync.rules import insights, ledger, training, visits
 from sync.rules.channels import members
 from sync.rules.orders import check_write as check_order_write
 from sync.store.errors import WriteForbidden
@@ -60,6 +60,8 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
         return training.channels(body)
     if kind in visits.VISIT_TYPES:
         return visits.channels(body)
+    if kind == insights.SUMMARY_TYPE:
+        return insights.channels(body)
     artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
     if isinstance(artisan, str) and artisan:
         channels.add(f"artisan:{artisan}")
@@ -169,6 +171,7 @@ def validate(
             raise WriteForbidden('a material is kept for its history: set "archived": true')
         training.check_deletion(old)
         visits.check_deletion(old)
+        insights.check_deletion(old)
         _check_writer(user, old, old, directory, doc_id)
         # A tombstone keeps the document's routing: it may not move it to other channels.
         for name in ROUTING_FIELDS & fields:
@@ -247,6 +250,8 @@ def _check_writer(
     user: Reader, old: dict | None, new: dict, directory: Directory, doc_id: str = ""
 ) -> None:
     kind = new.get("type")
+    if kind == insights.SUMMARY_TYPE or doc_id.startswith(insights.SUMMARY_PREFIX):
+        insights.check(doc_id, old, new)
     if kind in DIRECTORY_TYPES:
         _check_directory(user, old, new, directory, doc_id)
         return

@@ -83,7 +83,7 @@ def test_coordinator_approves_from_a_phone_and_the_artisans_feed_shows_it(
     hero = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "img.hero")))
     wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", hero) > 0)
     og_image = browser.find_element(By.CSS_SELECTOR, 'meta[property="og:image"]')
-    assert og_image.get_attribute("content").startswith(live_server.url + "/media/")
+    assert og_image.get_attribute("content").startswith(live_server.url + f"/p/{shared}/share.jpg")
     assert horizontal_overflow(browser) == 0
     screenshot(browser, "product-ar-360")
     browser.get(f"{live_server.url}/p/{shared}?lang=fr")

@@ -38,14 +38,17 @@ def test_product_page_carries_the_open_graph_tags_of_a_shared_link(client, listi
     assert meta["og:type"] == "product"
     assert meta["og:title"] == "Tapis Beni Ouarain"
     assert meta["og:description"] == "Laine naturelle, nouée main."
-    assert meta["og:url"] == f"http://localhost/p/{pid}"
-    assert meta["og:image"] == f"http://localhost/media/{sha}/display"
+    assert meta["og:url"] == f"http://localhost/p/{pid}?lang=fr"  # the canonical address
+    # The share card (photo, title, price, cooperative): tests/pages/test_share_and_seo.py
+    assert meta["og:image"].startswith(f"http://localhost/p/{pid}/share.jpg?v=")
+    assert meta["og:image"].endswith("&lang=fr")
     assert meta["product:price:amount"] == "4500.50"
     assert meta["product:price:currency"] == "MAD"
     assert meta["twitter:card"] == "summary_large_image"
     assert meta["twitter:image"] == meta["og:image"]
     with client.get(meta["og:image"].removeprefix("http://localhost")) as image:
         assert image.status_code == 200 and image.mimetype == "image/jpeg"  # crawlers: JPEG
+    assert f"/media/{sha}/display" in response.get_data(as_text=True)
     body = response.get_data(as_text=True)
     assert "فاطمة أيت علي" in body  # the artisan's display name
     assert "Coopérative Zerbia de Taza" in body
@@ -60,8 +63,10 @@ def test_a_product_without_a_photo_or_price_still_previews(client, listings):
     pid = listings.published(title={"ar": "سلة"}, category="basketry", price_centimes=None)
     meta = page(client.get(f"/p/{pid}")).meta
     assert meta["og:title"] == "سلة"
-    assert "og:image" not in meta and "product:price:amount" not in meta
-    assert meta["twitter:card"] == "summary"
+    assert "product:price:amount" not in meta
+    # No photo: the share card is drawn from the words alone.
+    assert meta["og:image"].startswith(f"http://localhost/p/{pid}/share.jpg?")
+    assert meta["twitter:card"] == "summary_large_image"
     assert meta["og:description"].startswith("السلالة")  # the category stands in
 
 
@@ -232,7 +237,7 @@ def test_share_links_use_the_configured_public_url(tmp_path):
     reviews.decide(store, coordinator, doc["_id"], "approve")
     page = app.test_client().get(f"/p/{doc['_id']}", headers={"Host": "evil.example"})
     html = page.get_data(as_text=True)
-    assert f'content="https://hirfa.example.ma/p/{doc["_id"]}"' in html
+    assert f'content="https://hirfa.example.ma/p/{doc["_id"]}?lang=ar"' in html
     assert "evil.example" not in html
 
 

@@ -120,7 +120,60 @@ KINDS: dict[str, Kind] = {
             "en": "{workshop} · {when}: {reason}",
         },
     ),
+    # To an artisan, once per ISO week when her pages were seen or she had orders: her
+    # piece (or her pieces) and last week's counts (COUNTED_PHRASES below).
+    "insights_weekly": Kind(
+        7 * DAY,
+        {"ar": "أسبوعك على حرفة", "fr": "Votre semaine sur Hirfa", "en": "Your week on Hirfa"},
+        {
+            "ar": "{product}: {views}، {orders} في الأسبوع الماضي",
+            "fr": "{product} : {views}, {orders} la semaine dernière",
+            "en": "{product}: {views}, {orders} last week",
+        },
+    ),
+    # To a coordinator, once per ISO week when her cooperatives' pages were seen or
+    # ordered from: their totals.
+    "insights_weekly_coop": Kind(
+        7 * DAY,
+        {
+            "ar": "الأسبوع الماضي: {cooperative}",
+            "fr": "Semaine passée : {cooperative}",
+            "en": "Last week: {cooperative}",
+        },
+        {
+            "ar": "{views}، {previews}، {orders}",
+            "fr": "{views}, {previews}, {orders}",
+            "en": "{views}, {previews}, {orders}",
+        },
+    ),
 }
+
+# What the weekly insights call several pieces at once (instead of one product's title).
+YOUR_PIECES = {"ar": "منتجاتك", "fr": "Vos pièces", "en": "Your pieces"}
+
+# Counts inside a body, by CLDR plural category: {views}, {previews}, {orders} of the
+# kinds that name them, from the data's integer of the same name.
+COUNTED_PHRASES = {
+    "views": {
+        "ar": {"zero": "لا مشاهدات", "one": "مشاهدة واحدة", "two": "مشاهدتان",
+               "few": "{n} مشاهدات", "many": "{n} مشاهدة", "other": "{n} مشاهدة"},
+        "fr": {"one": "{n} vue", "other": "{n} vues"},
+        "en": {"one": "{n} view", "other": "{n} views"},
+    },
+    "previews": {
+        "ar": {"zero": "لا مشاركات", "one": "مشاركة واحدة", "two": "مشاركتان",
+               "few": "{n} مشاركات", "many": "{n} مشاركةً", "other": "{n} مشاركة"},
+        "fr": {"one": "{n} aperçu partagé", "other": "{n} aperçus partagés"},
+        "en": {"one": "{n} shared preview", "other": "{n} shared previews"},
+    },
+    "orders": {
+        "ar": {"zero": "لا طلبات", "one": "طلب واحد", "two": "طلبان",
+               "few": "{n} طلبات", "many": "{n} طلبًا", "other": "{n} طلب"},
+        "fr": {"one": "{n} commande", "other": "{n} commandes"},
+        "en": {"one": "{n} order", "other": "{n} orders"},
+    },
+}  # fmt: skip
+PHRASED_KINDS = ("insights_weekly", "insights_weekly_coop")
 
 # Titles that carry a count, by CLDR plural category (plural_category). Arabic has six:
 # 1 and 2 say the number with the noun alone (a dual for 2); 3-10 take the plural; from
@@ -194,6 +247,10 @@ def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
         "when": data.get("when", ""),
         "reason": data.get("reason", ""),
     }
+    if kind in PHRASED_KINDS:
+        for name, forms in COUNTED_PHRASES.items():
+            n = data.get(name, 0) if isinstance(data.get(name, 0), int) else 0
+            values[name] = forms[locale][plural_category(locale, n)].format(n=n)
     if kind == "order_moved":
         title = STATUS_LABELS.get(data.get("status"), STATUS_LABELS["placed"])[locale]
     elif kind == "review_decided":
@@ -225,6 +282,7 @@ def payload(kind: str, data: dict[str, Any], dedup_key: str) -> dict[str, str]:
         "certificate_code",
         "booking_id",
         "workshop_id",
+        "week",
     ):
         if data.get(key) is not None:
             out[key] = str(data[key])

@@ -1,0 +1,93 @@
+"""A cooperative's (or an artisan's) figures as CSV: one row per week, page and source
+with something in it, oldest week first. UTF-8 with a byte-order mark, like the ledger's
+(api/services/ledger/export.py), values in dirhams as exact decimals.
+
+The page column says ``product`` or ``cooperative`` (the cooperative's own page, no
+product id). Orders have no source: their figures are on rows whose source is empty.
+The figures are summed first (a year of weeks × products × sources is small), then the
+rows are written a page at a time as the answer streams.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from ..ledger.export import mad, name_in
+from . import figures as figures_mod
+from .figures import COOPERATIVE_PAGE, Figures
+from .periods import Period
+
+BOM = "\ufeff"
+PAGE = 500
+COLUMNS = (
+    "week",
+    "week_start",
+    "page",
+    "product_id",
+    "product_title",
+    "source",
+    "views",
+    "previews",
+    "visitors",
+    "orders",
+    "delivered_orders",
+    "delivered_mad",
+)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def filename(cooperative: str, period: Period) -> str:
+    return f"insights-{cooperative}-{period.weeks[0]}-{period.weeks[-1]}.csv"
+
+
+def streamed(pool: Any, cooperative: str, period: Period, lang: str) -> Iterator[str]:
+    """The CSV on a connection of its own from ``pool``: a streamed answer outlives the
+    request's connection."""
+    db = pool.acquire()
+    try:
+        yield from rows(figures_mod.of_cooperative(db, cooperative, period), lang)
+    finally:
+        pool.release(db)
+
+
+def rows(figures: Figures, lang: str) -> Iterator[str]:
+    mondays = dict(zip(figures.period.weeks, figures.period.mondays, strict=True))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    yield BOM + buffer.getvalue()
+    written = 0
+    buffer.seek(0)
+    buffer.truncate()
+    for week, page, source, cell in figures.rows():
+        product = figures.products.get(page)
+        writer.writerow(
+            [
+                week,
+                mondays[week].isoformat(),
+                "cooperative" if page == COOPERATIVE_PAGE else "product",
+                page,
+                _text(name_in(product.title, lang) if product else ""),
+                source,
+                cell.views,
+                cell.previews,
+                cell.visitors,
+                cell.orders,
+                cell.delivered,
+                mad(cell.delivered_centimes),
+            ]
+        )
+        written += 1
+        if written % PAGE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA) else value
