@@ -13,7 +13,7 @@ from werkzeug.http import unquote_etag
 
 from schemas.taxonomy import CATEGORY_CODES
 
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest
 from ..services import catalog, directory_docs
 from ..services.analytics import hook as view_counting
 from ..state import hirfa
@@ -90,17 +90,6 @@ def catalogue():
     )
 
 
-def _find(db, product_id: str) -> dict | None:
-    """The approved product; ``/p/9b1c2f`` is the shorter form of ``/p/product:9b1c2f``."""
-    for candidate in (product_id, f"product:{product_id}"):
-        try:
-            return catalog.product(db, candidate)
-        except NotFound:
-            if ":" in product_id:
-                break
-    return None
-
-
 def coop_name(coop: dict) -> str:
     """Cooperatives are registered with Arabic and French names; English pages use French."""
     return (
@@ -117,7 +106,7 @@ def product_page(product_id: str):
     tag, fresh = _not_modified(db, {"product": product_id})
     if fresh:
         return _public(Response(status=304), tag)
-    item = _find(db, product_id)
+    item = share_view.find_product(db, product_id)
     if item is None:
         return error_page(404, "not_found", "not_found_text")
     # A configured public URL, not the Host header: behind a proxy the request says
