@@ -10,6 +10,7 @@ from sync.replication import schema_steps as replication_tables
 from sync.store import migrations as runner
 from sync.store import schema_steps as store_tables
 
+from . import programme_schema_steps as programme_tables
 from . import schema_steps as app_tables
 
 MIGRATIONS = runner.in_order(
@@ -17,6 +18,7 @@ MIGRATIONS = runner.in_order(
     replication_tables.MIGRATIONS,
     compact_tables.MIGRATIONS,
     app_tables.MIGRATIONS,
+    programme_tables.MIGRATIONS,
 )
 
 

@@ -26,7 +26,7 @@ from schemas.training_api import (
 from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services.training import attestations, courses, reports
+from ..services.training import answers, attestations, courses, reports
 from ..state import hirfa
 from .params import IF_MATCH, choice_param, with_etag
 
@@ -273,7 +273,7 @@ class Assessment(Resource):
         """Answer a course's final assessment"""
         data = load_body(AnswersSchema)
         store, user = hirfa().store(), current_user()
-        course, body = courses.answer(
+        course, body = answers.answer(
             store, user, course_id, data["answers"], hirfa().settings.public_url
         )
         return dump(ProgressSchema, reports.summary(store, course, body, user.display_name))

@@ -13,6 +13,7 @@ from flask import Flask
 from ..state import of
 from . import (
     booking_pages,
+    buyer_orders,
     buyer_pages,
     certificate_pages,
     insights_pages,
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     web.register_blueprint(training_pages.blueprint)
     web.register_blueprint(certificate_pages.blueprint)
     web.register_blueprint(buyer_pages.blueprint)
+    web.register_blueprint(buyer_orders.blueprint)
     web.register_blueprint(booking_pages.blueprint)
     web.register_blueprint(share_view.blueprint)
     web.after_request(review_pages.token_cookies)

@@ -1,0 +1,1 @@
+"""The pages' words, one module per language."""
