@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import sqlite_utils
 from flask import Blueprint, Response, request
 
-from ..services import catalog, directory_docs
+from ..services import catalog, sitemap_rows
 from ..state import hirfa
 from . import i18n
 
@@ -24,8 +24,6 @@ blueprint = Blueprint("seo", __name__)
 
 MAX_URLS = 50_000  # a sitemap's limit (sitemaps.org); three per page
 CACHE = "public, max-age=3600"
-DISABLED = "SELECT id FROM users WHERE disabled_at IS NOT NULL"
-PREFIX = directory_docs.cooperative_doc_id("")
 
 ROBOTS = """User-agent: *
 Allow: /
@@ -46,32 +44,6 @@ def _root() -> str:
     return (hirfa().settings.public_url or request.url_root).rstrip("/")
 
 
-def products(db: sqlite_utils.Database) -> list[tuple[str, str | None, str | None]]:
-    """(id, cooperative, updated_at) of every product the catalogue shows."""
-    return db.execute(
-        "SELECT c.id, c.cooperative, json_extract(r.body, '$.updated_at') "
-        "FROM catalog_products c JOIN docs d ON d.id = c.id "
-        "LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
-        f"WHERE c.owner NOT IN ({DISABLED}) ORDER BY c.id"
-    ).fetchall()
-
-
-def cooperatives(db: sqlite_utils.Database) -> dict[str, str | None]:
-    """id -> updated_at of every cooperative with a public page."""
-    found: dict[str, str | None] = {
-        row[0]: None for row in db.execute("SELECT id FROM cooperatives ORDER BY id")
-    }
-    for doc_id, updated in db.execute(
-        "SELECT d.id, json_extract(r.body, '$.updated_at') FROM docs d "
-        "JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
-        "WHERE d.id >= ? AND d.id < ? AND d.deleted = 0 "
-        "AND json_extract(r.body, '$.type') = 'cooperative'",
-        [PREFIX, PREFIX[:-1] + chr(ord(PREFIX[-1]) + 1)],
-    ):
-        found[doc_id.removeprefix(PREFIX)] = updated
-    return found
-
-
 def _later(a: str | None, b: str | None) -> str | None:
     return max(x for x in (a, b) if x) if a or b else None
 
@@ -85,23 +57,19 @@ def _entries(root: str, path: str, lastmod: str | None) -> list[str]:
             ("x-default", root + path),
         ]
     )
-    mod = f"<lastmod>{_escape(lastmod)}</lastmod>" if lastmod else ""
+    mod = f"<lastmod>{escape(lastmod)}</lastmod>" if lastmod else ""
     return [
-        f"<url><loc>{_escape(f'{root}{path}?' + urlencode({'lang': code}))}</loc>{mod}{links}</url>"
+        f"<url><loc>{escape(f'{root}{path}?' + urlencode({'lang': code}))}</loc>{mod}{links}</url>"
         for code in i18n.LANGS
     ]
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def sitemap_xml(db: sqlite_utils.Database, root: str) -> str:
     catalog.refresh(db)
-    coops = cooperatives(db)
+    coops = sitemap_rows.cooperatives(db)
     urls: list[str] = []
     rows: list[tuple[str, Any]] = []
-    for product_id, coop_id, updated in products(db):
+    for product_id, coop_id, updated in sitemap_rows.products(db):
         rows.append((f"/p/{product_id}", updated))
         if coop_id in coops:  # a cooperative changes when its products do
             coops[coop_id] = _later(coops[coop_id], updated)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from api import state
-from sync.rules.access import channels_for, make_check, user_channels
-from sync.store.errors import WriteForbidden
+from sync.rules.access import channels_for, user_channels
 from tests.support.apps import make_app
 from tests.support.checked_store import checked_store, user
 from tests.support.ledger import COOP, WOOL, movement, wool
@@ -181,17 +180,6 @@ def test_a_movement_reaches_the_artisans_whose_materials_it_moves(store):
     channels = channels_for("mv-t", doc)
     assert {f"coop:{COOP}", "artisan:art_fatima"} <= channels
     assert "artisan:art_khadija" not in channels and "public" not in channels
-
-
-def test_the_server_writer_check_is_the_same_function(store):
-    # make_check is what every path (REST, /sync, compact) builds: one rule.
-    check = make_check(FATIMA, lambda a: COOP)
-    with pytest.raises(WriteForbidden):
-        check(
-            "mv-z",
-            None,
-            movement("mv-z", owner="art_fatima", kind="waste", quantity=1, **{"from": "store"}),
-        )
 
 
 def test_even_an_admin_reverses_once_at_the_reversals_id(store):

@@ -4,7 +4,6 @@ server, and a reference client signed in as a demo account."""
 from __future__ import annotations
 
 from sync.compact.client import CompactClient
-from sync.rules.access import channels_for
 from sync.store.documents import DocumentStore
 from tests.support.apps import DEMO
 
@@ -23,8 +22,10 @@ def product(i: int | str, owner="art_fatima", coop="coop-taza-zerbia", **extra) 
 
 
 def store_of(server) -> DocumentStore:
+    """The live server's store, built by the app's one factory (api/stores.py), on a
+    connection of its own."""
     hirfa = server.app.extensions["hirfa"]
-    return DocumentStore(hirfa.open_db(), channels_for, notifier=hirfa.notifier)
+    return hirfa.store(hirfa.open_db())
 
 
 def client_for(server, who: str, device: str, url: str | None = None, **options) -> CompactClient:
