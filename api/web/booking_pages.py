@@ -10,7 +10,6 @@ its own idempotency token, so a double click or a resent form books once. No scr
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import secrets
 from datetime import UTC, datetime
@@ -207,17 +206,16 @@ def book(workshop_id: str, session_id: str):
     values, errors = _read()
     if errors:
         return _form(s, user, 400, errors, values, key)
-    # The contact name typed is the booking's (the service takes it from the account).
-    booker = dataclasses.replace(user, display_name=values["contact_name"])
     try:
         made = bookings.book(
             hirfa().store(),
-            booker,
+            user,
             workshop_id,
             session_id,
             values["places"],
             values["note"] or None,
             f"web:{key}",
+            contact_name=values["contact_name"],
         )
     except bookings.BookOnHomeServer as exc:
         s["home_url"] = (exc.details or {}).get("url") or s.get("home_url")

@@ -154,10 +154,12 @@ def book(
     *,
     public_url: str | None = None,
     now: datetime | None = None,
+    contact_name: str | None = None,
 ) -> dict[str, Any]:
     """Book ``places`` in a session for the buyer ``user``; returns the booking as REST
     shows it. The same ``idempotency_key`` again returns the first booking.
-    ``public_url``: this server's (settings.public_url of the app when not given)."""
+    ``public_url``: this server's (settings.public_url of the app when not given);
+    ``contact_name``: the name the booking is under (her account's when not given)."""
     if user.role != "buyer":
         raise Forbidden("Workshops are booked with a buyer's account.")
     if not isinstance(places, int) or isinstance(places, bool) or not 1 <= places <= MAX_PLACES:
@@ -222,7 +224,7 @@ def book(
             "price_centimes": workshop.get("price_centimes"),
             "places": places,
             "status": "confirmed",
-            "contact_name": user.display_name[:120],
+            "contact_name": (contact_name or user.display_name)[:120],
             "note": note or None,
             "created_at": stamp,
             "updated_at": stamp,
