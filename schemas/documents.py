@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from schemas.taxonomy import CATEGORY_CODES, REGION_CODES
 
+from .bulk_orders import BULK_DOCUMENT_SCHEMAS, BULK_PREFIX
 from .document_base import MAX_CENTIMES, MAX_COUNT, DocumentSchema, Localised, OwnedSchema, example
 from .fields import StrictFloat
 from .insights import InsightsSummaryDocSchema
@@ -216,6 +217,8 @@ class OrderDocSchema(DocumentSchema):
     product_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
     quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_COUNT))
+    # An artisan's part of a bulk order (schemas/bulk_orders.py) names it.
+    bulk_order = fields.String(validate=validate.Regexp(rf"^{BULK_PREFIX}"))
 
 
 # Fields that belong to an account, never to a public profile: they stay in local tables.
@@ -361,4 +364,5 @@ DOCUMENT_SCHEMAS: dict[str, type[Schema]] = {
     "workshop": WorkshopDocSchema,
     "booking": BookingDocSchema,
     "insights_summary": InsightsSummaryDocSchema,
+    **BULK_DOCUMENT_SCHEMAS,
 }

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from marshmallow import ValidationError
 
 from schemas.documents import AUTHOR_STATUSES, DOCUMENT_SCHEMAS, STOCK_FIELDS
-from sync.rules import insights, ledger, training, visits
+from sync.rules import bulk_orders, insights, ledger, training, visits
 from sync.rules.channels import members
 from sync.rules.orders import check_write as check_order_write
 from sync.store.errors import WriteForbidden
@@ -62,13 +62,16 @@ def channels_for(doc_id: str, body: dict[str, Any] | None) -> set[str]:
         return visits.channels(body)
     if kind == insights.SUMMARY_TYPE:
         return insights.channels(body)
+    if kind in bulk_orders.BULK_TYPES:
+        return bulk_orders.channels(body)
     artisan = body.get("owner") if kind != "review" and kind != "order" else body.get("artisan")
     if isinstance(artisan, str) and artisan:
         channels.add(f"artisan:{artisan}")
     coop = body.get("cooperative")
     if isinstance(coop, str) and coop:
         channels.add(f"coop:{coop}")
-    if kind == "order" and isinstance(body.get("buyer"), str):
+    # A part of a bulk order: its buyer follows the bulk order, not the parts.
+    if kind == "order" and isinstance(body.get("buyer"), str) and "bulk_order" not in body:
         channels.add(f"buyer:{body['buyer']}")
     if kind == "product" and body.get("status") == "approved":
         channels.add(PUBLIC)
@@ -149,6 +152,7 @@ def validate(
         if new.get("type") == "material_movement" and doc_id:
             ledger.check_reversal_id(doc_id, new)
         visits.check_id(doc_id, new)
+        bulk_orders.check_id(doc_id, new)
     if user.role == "admin":
         if not new.get("_deleted"):
             _check_schema(new)
@@ -172,6 +176,7 @@ def validate(
         training.check_deletion(old)
         visits.check_deletion(old)
         insights.check_deletion(old)
+        bulk_orders.check_deletion(old)
         _check_writer(user, old, old, directory, doc_id)
         # A tombstone keeps the document's routing: it may not move it to other channels.
         for name in ROUTING_FIELDS & fields:
@@ -260,6 +265,12 @@ def _check_writer(
         return
     if kind in visits.VISIT_TYPES:
         visits.check(user, doc_id, old, new)
+        return
+    if kind in bulk_orders.BULK_TYPES:
+        bulk_orders.check(user, doc_id, old, new, directory)
+        return
+    if kind == "order" and old is None and "bulk_order" in new:
+        bulk_orders.check_new_part(user, new, directory)
         return
     if kind == "material":
         ledger.check_material(user, doc_id, old, new)

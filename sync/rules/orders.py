@@ -19,6 +19,8 @@ is kept whole; the others' steps go to ``superseded``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -56,6 +58,8 @@ class Party(Protocol):
 
 def sides_of(user: Party, order: dict[str, Any]) -> set[str]:
     """The sides ``user`` stands on for this order (none: not a party)."""
+    if order.get("bulk_order") is not None:
+        return part_sides(user, order)
     sides = set()
     if user.role == "buyer" and order.get("buyer") == user.id:
         sides.add(BUYER)
@@ -66,6 +70,20 @@ def sides_of(user: Party, order: dict[str, Any]) -> set[str]:
     if user.role == "admin":
         sides |= {BUYER, SELLER}
     return sides
+
+
+def part_sides(user: Party, part: dict[str, Any]) -> set[str]:
+    """An artisan's part of a bulk order: her cooperative placed it with her, so its
+    coordinators stand on the buyer's side (they assigned it and may take it back while
+    she has not answered) and on the seller's, answering for her as for any order. The
+    bulk order's buyer follows the bulk order, not its parts."""
+    if user.role == "admin":
+        return {BUYER, SELLER}
+    if user.role == "artisan" and part.get("artisan") == user.id:
+        return {SELLER}
+    if user.role == "coordinator" and part.get("cooperative") in user.cooperative_ids:
+        return {BUYER, SELLER}
+    return set()
 
 
 # The merge.
@@ -93,7 +111,7 @@ ORDER_PRECEDENCE = (
 _UNDOABLE = frozenset({"accepted", *ORDER_ENDED})
 
 
-def order_fork_allowed(fork: str, ours: list[str], theirs: list[str]) -> bool:
+def order_fork_allowed(fork: str | None, ours: list[str], theirs: list[str]) -> bool:
     """Whether two lines of moves (their statuses) that part after status ``fork`` may
     both have happened, so that the merge may settle them."""
     if not ours or not theirs:
@@ -102,6 +120,26 @@ def order_fork_allowed(fork: str, ours: list[str], theirs: list[str]) -> bool:
     if not moves & set(ORDER_ENDED):
         return True  # the seller's own lines: the furthest along wins
     return fork == "placed" and moves <= _UNDOABLE
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A state machine whose moves are kept as a history: an order's, and a bulk order's
+    own (sync/rules/bulk_orders.py). The merge and the check of added steps are the same
+    for both; what differs is here."""
+
+    transitions: dict[tuple[str, str], frozenset[str]]
+    progress: tuple[str, ...]  # the line of statuses from the first, for a bare status
+    ended: tuple[str, ...]  # statuses reached from the first in one move, and final
+    precedence: tuple[str, ...]  # where two lines part, the first listed wins
+    # Whether two lines parting after status ``fork`` may both have happened.
+    fork_allowed: Callable[[str | None, list[str], list[str]], bool]
+    noun: str  # for the reasons a refusal gives
+
+
+ORDERS = Machine(
+    TRANSITIONS, ORDER_PROGRESS, ORDER_ENDED, ORDER_PRECEDENCE, order_fork_allowed, "an order"
+)
 
 
 def _statuses(steps: list[dict]) -> list[str]:
@@ -115,13 +153,15 @@ def _common_steps(a: list[dict], b: list[dict]) -> int:
     return n
 
 
-def order_fork_refusal(before: list[dict], after: list[dict]) -> str | None:
+def order_fork_refusal(
+    before: list[dict], after: list[dict], machine: Machine = ORDERS
+) -> str | None:
     """Why the history ``after`` may not stand beside ``before`` (None: it may)."""
     common = _common_steps(before, after)
     if common == 0:
-        return "the first step (placed by the buyer) cannot be changed"
+        return "the first step cannot be changed"
     ours, theirs = _statuses(before[common:]), _statuses(after[common:])
-    if order_fork_allowed(before[common - 1].get("status"), ours, theirs):
+    if machine.fork_allowed(before[common - 1].get("status"), ours, theirs):
         return None
     return (
         f"order statuses {sorted(set(ours[-1:] + theirs[-1:]))} cannot both be true: a "
@@ -134,11 +174,12 @@ def _order_key(steps: list[dict]) -> str:
     return json.dumps(steps, sort_keys=True, ensure_ascii=False)
 
 
-def _order_rank(status: str) -> int:
-    return ORDER_PRECEDENCE.index(status) if status in ORDER_PRECEDENCE else len(ORDER_PRECEDENCE)
+def _order_rank(status: str, machine: Machine) -> int:
+    order = machine.precedence
+    return order.index(status) if status in order else len(order)
 
 
-def _order_history(body: dict[str, Any]) -> tuple[list[dict], bool]:
+def _order_history(body: dict[str, Any], machine: Machine) -> tuple[list[dict], bool]:
     """The body's steps, and whether they are its own. An order this server wrote always
     has a history; a revision without one (not written here) is taken to have come the
     shortest legal way to its status."""
@@ -147,22 +188,22 @@ def _order_history(body: dict[str, Any]) -> tuple[list[dict], bool]:
         if not all(isinstance(s, dict) and isinstance(s.get("status"), str) for s in history):
             raise Unresolvable("an order revision has a malformed history")
         return history, True
-    status = body.get("status")
-    if status in ORDER_PROGRESS:
-        return [{"status": s} for s in ORDER_PROGRESS[: ORDER_PROGRESS.index(status) + 1]], False
-    if status in ORDER_ENDED:
-        return [{"status": "placed"}, {"status": status}], False
+    status, line = body.get("status"), machine.progress
+    if status in line:
+        return [{"status": s} for s in line[: line.index(status) + 1]], False
+    if status in machine.ended:
+        return [{"status": line[0]}, {"status": status}], False
     raise Unresolvable(f"unknown order status {sorted(map(str, [status]))}")
 
 
-def choose_order_history(histories: list[list[dict]]) -> list[dict]:
+def choose_order_history(histories: list[list[dict]], machine: Machine = ORDERS) -> list[dict]:
     """The winning line among ``histories``, by ORDER_PRECEDENCE where they part;
     identical status sequences go to the canonically smallest, so the choice is a
     function of the set alone. Raises Unresolvable if two lines cannot both be true."""
     candidates = [h for h in histories if h]
     for i, a in enumerate(candidates):
         for b in candidates[i + 1 :]:
-            reason = order_fork_refusal(a, b)
+            reason = order_fork_refusal(a, b, machine)
             if reason:
                 raise Unresolvable(reason)
     depth = 0
@@ -170,7 +211,7 @@ def choose_order_history(histories: list[list[dict]]) -> list[dict]:
         nexts = {h[depth]["status"] for h in candidates if len(h) > depth}
         if not nexts:
             break
-        best = min(nexts, key=lambda s: (_order_rank(s), s))
+        best = min(nexts, key=lambda s: (_order_rank(s, machine), s))
         # A line that stopped here gives way to one that went on along the same line:
         # a later move is not a disagreement.
         candidates = [h for h in candidates if len(h) > depth and h[depth]["status"] == best]
@@ -178,12 +219,12 @@ def choose_order_history(histories: list[list[dict]]) -> list[dict]:
     return min(candidates, key=_order_key)
 
 
-def merge_order(bodies: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_order(bodies: list[dict[str, Any]], machine: Machine = ORDERS) -> dict[str, Any]:
     """The one order that concurrent revisions ``bodies`` converge to: the winning line
     kept whole, every other line's steps kept in ``superseded`` (nothing is forgotten),
     ``updated_at`` the latest. Depends only on the set of bodies, never on their order."""
-    lines = [(body, *_order_history(body)) for body in bodies]
-    chosen = choose_order_history([history for _, history, _ in lines])
+    lines = [(body, *_order_history(body, machine)) for body in bodies]
+    chosen = choose_order_history([history for _, history, _ in lines], machine)
     winner = min((b for b, h, _ in lines if h == chosen), key=_order_key)
     kept = {_order_key([s]) for s in chosen}
     superseded: dict[str, dict] = {}
@@ -234,6 +275,8 @@ def check_write(
     """
     if old is None:
         raise WriteForbidden("orders are placed through POST /api/v1/orders, which prices them")
+    if old.get("bulk_order") != new.get("bulk_order"):
+        raise WriteForbidden("bulk_order cannot be changed: only the status moves")
     sides = sides_of(user, old)
     if not sides:
         raise WriteForbidden("you are not a party to this order")
@@ -251,9 +294,27 @@ def check_write(
         raise WriteForbidden("the first step (placed by the buyer) cannot be changed")
     if new.get("status") != history[-1].get("status"):
         raise WriteForbidden("status must be the status of the last step in history")
-    latest = (now or datetime.now(UTC)) + CLOCK_SKEW
     common = _common_steps(before, history)
-    for index in range(common, len(history)):
+    check_added_steps(user, sides, history, common, ORDERS, now)
+    refusal = order_fork_refusal(before, history)
+    if refusal:
+        raise WriteForbidden(refusal)
+    _check_derived(old, new, branch=common < len(before))
+
+
+def check_added_steps(
+    user: Party,
+    sides: set[str],
+    history: list[dict],
+    common: int,
+    machine: Machine,
+    now: datetime | None = None,
+) -> None:
+    """Each step of ``history`` past the first ``common`` (those the writer adds) is the
+    writer's own, dated, and a move the machine permits from the step before to a side
+    the writer stands on."""
+    latest = (now or datetime.now(UTC)) + CLOCK_SKEW
+    for index in range(max(common, 1), len(history)):
         prev, move = history[index - 1]["status"], history[index]
         if set(move) != STEP_KEYS:
             raise WriteForbidden(f"a step is exactly {sorted(STEP_KEYS)}")
@@ -268,18 +329,32 @@ def check_write(
             raise WriteForbidden("each step needs its time, `at`, in ISO 8601")
         if at > latest:
             raise WriteForbidden(f"a step's `at` cannot be later than {latest.isoformat()}")
-        who = TRANSITIONS.get((prev, move.get("status")))
+        who = machine.transitions.get((prev, move.get("status")))
         if who is None:
-            raise WriteForbidden(f"an order cannot move from {prev!r} to {move.get('status')!r}")
+            raise WriteForbidden(
+                f"{machine.noun} cannot move from {prev!r} to {move.get('status')!r}"
+            )
         if not who & sides:
             side = " or ".join(sorted(who))
             raise WriteForbidden(
-                f"moving an order from {prev!r} to {move['status']!r} is for the {side}"
+                f"moving {machine.noun} from {prev!r} to {move['status']!r} is for the {side}"
             )
-    refusal = order_fork_refusal(before, history)
-    if refusal:
-        raise WriteForbidden(refusal)
-    _check_derived(old, new, branch=common < len(before))
+
+
+def check_first_step(user: Party, first: Any, status: str, now: datetime | None = None) -> None:
+    """A document that starts a history (a part a coordinator assigns offline) starts it
+    with one step of the writer's own."""
+    if not isinstance(first, dict) or set(first) != STEP_KEYS:
+        raise WriteForbidden(f"history starts with one step, exactly {sorted(STEP_KEYS)}")
+    if first.get("status") != status:
+        raise WriteForbidden(f"the first step's status is {status!r}")
+    if first.get("by") != user.id or first.get("role") != user.role:
+        raise WriteForbidden("each step you add must carry your own user id and role")
+    at = _parse_time(first.get("at"))
+    if at is None:
+        raise WriteForbidden("each step needs its time, `at`, in ISO 8601")
+    if at > (now or datetime.now(UTC)) + CLOCK_SKEW:
+        raise WriteForbidden("a step's `at` cannot be later than the server's clock allows")
 
 
 def _check_derived(old: dict[str, Any], new: dict[str, Any], *, branch: bool) -> None:

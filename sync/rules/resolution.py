@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sync.rules.bulk_orders import bulk_order_state, shipment_state
 from sync.rules.orders import order_state
 from sync.store import revtree
 from sync.store.database import fetch_all, write_transaction
@@ -192,6 +193,11 @@ RULES: dict[str, Rule] = {
     "material_movement": same_movement,
     "order": order_state,
     "progress": progress_union,
+    "bulk_order": bulk_order_state,
+    "shipment": shipment_state,
+    # Checks and what she is owed are never edited: like movements, equal or a person's.
+    "piece_check": same_movement,
+    "earning": same_movement,
 }
 
 
