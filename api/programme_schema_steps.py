@@ -9,6 +9,7 @@ import sqlite_utils
 
 from sync.store.database import run_script
 
+from .services.bulk import projection as bulk_projection
 from .services.ledger import legacy as ledger_legacy
 from .services.ledger import projection as ledger_projection
 
@@ -187,10 +188,43 @@ def page_views(db: sqlite_utils.Database) -> None:
     )
 
 
+def bulk_orders(db: sqlite_utils.Database) -> None:
+    # Bulk orders (api/services/bulk/projection.py keeps these in the transaction of every
+    # write): the documents of each bulk order, and each artisan's entries of what the
+    # cooperative owes her, signed (paid negative) so a balance is one sum. The feed that
+    # settles shipments and tells people has its own checkpoint.
+    run_script(
+        db,
+        """
+        CREATE TABLE bulk_members (
+            doc_id TEXT PRIMARY KEY,
+            bulk_id TEXT NOT NULL,
+            kind TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX bulk_members_bulk ON bulk_members(bulk_id, kind);
+        CREATE TABLE earning_entries (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            artisan TEXT NOT NULL,
+            cooperative TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            signed_centimes INTEGER NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX earning_entries_artisan ON earning_entries(artisan, at, seq);
+        CREATE INDEX earning_entries_cooperative ON earning_entries(cooperative, at, seq);
+        CREATE TABLE bulk_feed (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO bulk_feed (key, value) VALUES ('seq', 0);
+        """,
+    )
+    bulk_projection.rebuild(db)
+
+
 MIGRATIONS = [
     (15, "the materials ledger", materials_ledger),
     (16, "material movements in integer base units", integer_movements),
     (17, "training: assessment keys, attestations, certificates, signing keys", training),
     (18, "workshop places per session", session_places),
     (19, "page views per day, page and source; today's visitor hashes", page_views),
+    (20, "bulk orders' members, artisans' earnings, the bulk feed's checkpoint", bulk_orders),
 ]

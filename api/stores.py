@@ -9,6 +9,7 @@ from sync.rules.access import channels_for
 from sync.store.documents import ChangeNotifier, DocumentStore
 
 from .config import Settings
+from .services.bulk.projection import project as project_bulk
 from .services.ledger.projection import project as project_ledger
 
 
@@ -18,9 +19,10 @@ def document_store(
     notifier: ChangeNotifier | None = None,
 ) -> DocumentStore:
     """The one way a DocumentStore is built (app, CLI, workers, seed): Hirfa's access
-    rules decide each document's channels, the materials ledger's tables are kept in the
-    transaction of every write, and every store setting applies. Without
-    ``settings`` (a service or migration given only a connection), the defaults."""
+    rules decide each document's channels, the materials ledger's and the bulk orders'
+    tables are kept in the transaction of every write, and every store setting applies.
+    Without ``settings`` (a service or migration given only a connection), the
+    defaults."""
     settings = settings or Settings()
     return DocumentStore(
         db,
@@ -29,5 +31,5 @@ def document_store(
         max_attachment_bytes=settings.sync_max_attachment_bytes,
         max_id_length=settings.sync_max_id_length,
         notifier=notifier,
-        projections=(project_ledger,),
+        projections=(project_ledger, project_bulk),
     )

@@ -270,7 +270,7 @@ def _check_writer(
         bulk_orders.check(user, doc_id, old, new, directory)
         return
     if kind == "order" and old is None and "bulk_order" in new:
-        bulk_orders.check_new_part(user, new, directory)
+        bulk_orders.check_new_part(user, doc_id, new, directory)
         return
     if kind == "material":
         ledger.check_material(user, doc_id, old, new)

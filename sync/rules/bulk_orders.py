@@ -22,6 +22,7 @@ from schemas.bulk_orders import (
     BULK_PREFIX,
     CHECK_PREFIX,
     EARNING_PREFIX,
+    ORDER_PREFIX,
     SHIPMENT_PREFIX,
     shipment_earning_id,
 )
@@ -215,10 +216,16 @@ def bulk_sides(user: Party, bulk: dict[str, Any]) -> set[str]:
 
 
 def check_new_part(
-    user: Party, new: dict[str, Any], directory: Directory, now: datetime | None = None
+    user: Party,
+    doc_id: str,
+    new: dict[str, Any],
+    directory: Directory,
+    now: datetime | None = None,
 ) -> None:
     """A part a coordinator assigns, over REST or offline on her phone: an order of her
     cooperative's own artisan, placed by her, priced at what the artisan is paid."""
+    if doc_id and not doc_id.startswith(ORDER_PREFIX):
+        raise WriteForbidden(f"a part is an order: its id starts with {ORDER_PREFIX!r}")
     if not _coordinator_of(user, new.get("cooperative")):
         raise WriteForbidden("only a coordinator of the cooperative assigns parts of its orders")
     if not isinstance(new.get("bulk_order"), str):
