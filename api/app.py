@@ -20,6 +20,7 @@ from .config import load_settings
 from .errors import describe, handle
 from .security import authenticate
 from .services import order_feed, photo_docs
+from .services.bulk import feed as bulk_feed
 from .services.directory import artisan_cooperative
 from .services.training import feed as training_feed
 from .state import EXTENSION, Hirfa
@@ -72,13 +73,15 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         """After any write (a phone's /sync push included), settle what it changed: merge
         concurrent order moves and product conflicts, reserve stock, queue notifications
         (api/services/order_feed.py); grade assessments and issue certificates
-        (api/services/training/feed.py). The dispatcher's pass does the same for writes made
-        elsewhere (another process, the replicator)."""
+        (api/services/training/feed.py); write what shipped pieces earned, move parts on
+        and tell people of bulk orders (api/services/bulk/feed.py). The dispatcher's pass
+        does the same for writes made elsewhere (another process, the replicator)."""
         if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
             return response
         try:
             order_feed.process(hirfa.store())
             training_feed.process(hirfa.store(), settings.public_url)
+            bulk_feed.process(hirfa.store())
         except Exception:  # the write is committed; the dispatcher's pass will catch up
             log.exception("settling writes after %s %s", request.method, request.path)
         return response

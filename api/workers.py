@@ -23,6 +23,7 @@ from . import state
 from .config import Settings
 from .services import list_index, media_replication, order_feed
 from .services.analytics.counter import ViewCounter
+from .services.bulk import feed as bulk_feed
 from .services.insights import digest as insights_digest
 from .services.insights import summary as insights_summary
 from .services.push import digest
@@ -76,6 +77,7 @@ def make_dispatcher(
         # Orders that changed by sync or replication get their notifications here too.
         order_feed.process(hirfa.store(db))
         training_feed.process(hirfa.store(db), settings.public_url)
+        bulk_feed.process(hirfa.store(db))
         # The lists' index follows what phones and the hub wrote, so the next list read
         # does not pay for catching up (api/services/list_index.py).
         list_index.follow(db)

@@ -13,3 +13,15 @@ def artisan_cooperative(db: sqlite_utils.Database, artisan_id: str | None) -> st
         "SELECT cooperative_id FROM users WHERE id = ? AND role = 'artisan'", [artisan_id]
     ).fetchone()
     return row[0] if row else None
+
+
+def coordinators_of(db: sqlite_utils.Database, cooperative_id: str | None) -> list[str]:
+    """The user ids of a cooperative's coordinators (whom a push about it goes to)."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT user_id FROM coordinator_cooperatives WHERE cooperative_id = ? "
+            "ORDER BY user_id",
+            [cooperative_id],
+        ).fetchall()
+    ]

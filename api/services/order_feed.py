@@ -34,6 +34,7 @@ from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
 
 from . import order_states, outbox, stock
+from .directory import coordinators_of
 
 log = logging.getLogger("hirfa.orders")
 
@@ -172,6 +173,20 @@ def notify(db: sqlite_utils.Database, order: dict[str, Any]) -> None:
         outbox.enqueue(
             db, user_id=order["artisan"], kind="order_placed", data=data, priority="high", **common
         )
+        return
+    if order.get("bulk_order") is not None:
+        # A part of a bulk order: between the artisan and her cooperative's coordinators.
+        mine = last.get("role") == "artisan"
+        people = coordinators_of(db, order.get("cooperative")) if mine else [order["artisan"]]
+        for person in people:
+            outbox.enqueue(
+                db,
+                user_id=person,
+                kind="order_moved",
+                data=data,
+                dedup_key=f"{order['_id']}:{order['status']}:{person}",
+                collapse_key=order["_id"],
+            )
         return
     to = order["artisan"] if last.get("role") == "buyer" else order["buyer"]
     outbox.enqueue(db, user_id=to, kind="order_moved", data=data, **common)

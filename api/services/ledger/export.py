@@ -66,7 +66,7 @@ def mad(centimes: int | None) -> str:
     return f"{sign}{whole}.{rest:02d}"
 
 
-def _text(value: Any) -> str:
+def spreadsheet_text(value: Any) -> str:
     """Free text as a cell that stays text in a spreadsheet."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA) else text
@@ -145,7 +145,7 @@ def _row(
     if kind == "count" and isinstance(body.get("counted"), int):
         quantity = body["counted"] - (body.get("expected") or 0)  # what the count adjusts
         quantity_shown = in_unit(material, quantity)
-    names = _text(named(material)) if material else ""
+    names = spreadsheet_text(named(material)) if material else ""
     if kind == "batch":
         parts = [
             (label, q["material"], q["quantity"])
@@ -153,7 +153,7 @@ def _row(
             for q in body.get(side) or []
         ]
         material = "; ".join(m for _, m, _ in parts)
-        names = _text("; ".join(named(m) for _, m, _ in parts))
+        names = spreadsheet_text("; ".join(named(m) for _, m, _ in parts))
         quantity = ""
         quantity_shown = "; ".join(f"{label} {in_unit(m, q)}" for label, m, q in parts)
     counted_unit = body.get("material") or ""
@@ -171,13 +171,13 @@ def _row(
         in_unit(counted_unit, body["counted"]) if isinstance(body.get("counted"), int) else "",
         in_unit(counted_unit, body["expected"]) if isinstance(body.get("expected"), int) else "",
         mad(body.get("cost_centimes")),
-        _text(body.get("supplier")),
-        _text(body.get("lot")),
-        _text(body.get("product_id")),
-        _text(body.get("order_id")),
+        spreadsheet_text(body.get("supplier")),
+        spreadsheet_text(body.get("lot")),
+        spreadsheet_text(body.get("product_id")),
+        spreadsheet_text(body.get("order_id")),
         body.get("reverses", ""),
         "yes" if kind != "reversal" and not active else "no",
         body.get("owner", ""),
-        _text(recorder),
-        _text(body.get("note")),
+        spreadsheet_text(recorder),
+        spreadsheet_text(body.get("note")),
     ]

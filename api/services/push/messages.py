@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..bulk.words import PAYMENT_METHODS, REFUSAL_REASONS, money
+
 LOCALES = ("ar", "fr", "en")
 FALLBACK_LOCALE = "ar"
 # Android shows about 40 characters of a title and 2 lines of body on the lock screen.
@@ -44,6 +46,49 @@ DECISIONS = {
         "en": "Changes requested",
     },
     "reject": {"ar": "لم يتم قبول منتجك", "fr": "Produit refusé", "en": "Product rejected"},
+}
+
+BULK_LABELS = {
+    "accepted": {
+        "ar": "تم قبول طلبك بالجملة",
+        "fr": "Commande en gros acceptée",
+        "en": "Bulk order accepted",
+    },
+    "declined": {
+        "ar": "تم رفض طلبك بالجملة",
+        "fr": "Commande en gros refusée",
+        "en": "Bulk order declined",
+    },
+    "cancelled": {
+        "ar": "تم إلغاء الطلب بالجملة",
+        "fr": "Commande en gros annulée",
+        "en": "Bulk order cancelled",
+    },
+}
+SHIPMENT_LABELS = {
+    "shipped": {"ar": "تم شحن طرد", "fr": "Colis expédié", "en": "Parcel shipped"},
+    "delivered": {"ar": "تم تسليم الطرد", "fr": "Colis livré", "en": "Parcel delivered"},
+}
+EARNING_LABELS = {
+    "earned": {"ar": "لكِ {amount}", "fr": "Vous avez gagné {amount}", "en": "You earned {amount}"},
+    "paid": {
+        "ar": "توصلتِ بـ {amount}",
+        "fr": "Paiement de {amount}",
+        "en": "Paid to you: {amount}",
+    },
+    "correction": {
+        "ar": "تصحيح: {amount}",
+        "fr": "Correction : {amount}",
+        "en": "Correction: {amount}",
+    },
+}
+# Kinds whose title is chosen by a field of the data: kind -> (field, titles by value).
+TITLED_BY = {
+    "order_moved": ("status", STATUS_LABELS),
+    "review_decided": ("decision", DECISIONS),
+    "bulk_moved": ("status", BULK_LABELS),
+    "bulk_shipped": ("status", SHIPMENT_LABELS),
+    "earning_recorded": ("entry_kind", EARNING_LABELS),
 }
 
 KINDS: dict[str, Kind] = {
@@ -146,6 +191,52 @@ KINDS: dict[str, Kind] = {
             "en": "{views}, {previews}, {orders}",
         },
     ),
+    # To a cooperative's coordinators: a buyer asks for many pieces.
+    "bulk_requested": Kind(
+        7 * DAY,
+        {"ar": "طلب بالجملة جديد", "fr": "Nouvelle commande en gros", "en": "New bulk order"},
+        {
+            "ar": "{quantity} × {product} · قبل {due}",
+            "fr": "{quantity} × {product} · pour le {due}",
+            "en": "{quantity} × {product} · by {due}",
+        },
+    ),
+    # To the other side of a bulk order: the cooperative answered, or it was cancelled.
+    "bulk_moved": Kind(
+        7 * DAY,
+        {},
+        {
+            "ar": "{quantity} × {product}",
+            "fr": "{quantity} × {product}",
+            "en": "{quantity} × {product}",
+        },
+    ),
+    # To the buyer when a parcel leaves; to the cooperative and the artisans when it arrives.
+    "bulk_shipped": Kind(
+        7 * DAY,
+        {},
+        {
+            "ar": "{count} × {product} {tracking}",
+            "fr": "{count} × {product} {tracking}",
+            "en": "{count} × {product} {tracking}",
+        },
+    ),
+    # To an artisan: her pieces were checked; refused ones with the reason, in her language.
+    "pieces_checked": Kind(
+        7 * DAY,
+        {"ar": "تم فحص قطعك", "fr": "Vos pièces sont contrôlées", "en": "Your pieces were checked"},
+        {
+            "ar": "{product}: مقبولة {passed}، مرفوضة {refused} {reason}",
+            "fr": "{product} : {passed} acceptées, {refused} refusées {reason}",
+            "en": "{product}: {passed} passed, {refused} refused {reason}",
+        },
+    ),
+    # To an artisan: what she earned, was paid, or a correction (title by the entry's kind).
+    "earning_recorded": Kind(
+        30 * DAY,
+        {},
+        {"ar": "{product} {method}", "fr": "{product} {method}", "en": "{product} {method}"},
+    ),
 }
 
 # What the weekly insights call several pieces at once (instead of one product's title).
@@ -246,15 +337,23 @@ def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
         "places": data.get("places", ""),
         "when": data.get("when", ""),
         "reason": data.get("reason", ""),
+        "due": data.get("due", ""),
+        "tracking": data.get("tracking", ""),
+        "passed": data.get("passed", 0),
+        "refused": data.get("refused", 0),
+        "amount": money(data["amount_centimes"], locale) if "amount_centimes" in data else "",
+        "method": _localised(PAYMENT_METHODS.get(data.get("method")), locale),
     }
+    if data.get("reason_code") in REFUSAL_REASONS:
+        values["reason"] = "(" + REFUSAL_REASONS[data["reason_code"]][locale] + ")"
     if kind in PHRASED_KINDS:
         for name, forms in COUNTED_PHRASES.items():
             n = data.get(name, 0) if isinstance(data.get(name, 0), int) else 0
             values[name] = forms[locale][plural_category(locale, n)].format(n=n)
-    if kind == "order_moved":
-        title = STATUS_LABELS.get(data.get("status"), STATUS_LABELS["placed"])[locale]
-    elif kind == "review_decided":
-        title = DECISIONS.get(data.get("decision"), DECISIONS["request_changes"])[locale]
+    if kind in TITLED_BY:
+        field, titles = TITLED_BY[kind]
+        chosen = titles.get(data.get(field)) or next(iter(titles.values()))
+        title = chosen[locale].format(**values)
     elif kind in COUNTED:
         forms = COUNTED[kind][locale]
         count = data.get("count")
@@ -283,6 +382,8 @@ def payload(kind: str, data: dict[str, Any], dedup_key: str) -> dict[str, str]:
         "booking_id",
         "workshop_id",
         "week",
+        "bulk_order_id",
+        "doc_id",
     ):
         if data.get(key) is not None:
             out[key] = str(data[key])
