@@ -368,7 +368,7 @@ def totals(
         delivered_n = min(delivered, shipped_n)
         row = dict.fromkeys(PIECE_STATES, 0)
         row[bucket] = quantity - refused_n - passed_n
-        row["checked"] = passed_n - shipped_n
+        row["checked"] = passed_n
         row["shipped"] = shipped_n - delivered_n
         row["delivered"] = delivered_n
         row["refused"] = refused_n

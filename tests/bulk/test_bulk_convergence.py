@@ -41,7 +41,7 @@ from tests.support.bulk import (
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE")
 PROPERTY = settings(
-    settings.get_profile(PROFILE) if PROFILE else settings(max_examples=40),
+    settings.get_profile(PROFILE) if PROFILE else settings(max_examples=80),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -54,7 +54,17 @@ ARTISAN_MOVES = {
     "accepted": ("in_production", "ready"),
     "in_production": ("ready",),
 }
-ACTIONS = ("assign", "answer", "cancel", "check", "ship", "deliver", "pay", "correct")
+# Weighted by repetition: parts are assigned and moved more often than money changes hands.
+ACTIONS = (
+    *("assign",) * 3,
+    *("answer",) * 4,
+    "cancel",
+    *("check",) * 3,
+    *("ship",) * 4,
+    *("deliver",) * 3,
+    "pay",
+    "correct",
+)
 
 
 def _at(tick: int) -> str:
@@ -74,7 +84,11 @@ def schedules(draw) -> tuple[int, list[dict[str, Any]]]:
     passed: dict[str, int] = defaultdict(int)  # part id -> pieces passed, as devices saw them
     shipments: dict[str, dict] = {}  # shipment id -> its first revision
     entries: list[str] = []
-    for tick, action in enumerate(draw(st.lists(st.sampled_from(ACTIONS), max_size=30))):
+    shared = dict.fromkeys(DEVICES, 0)  # pieces each coordinator's device has assigned
+    # A few parts first, as a coordinator shares out a new order; then anything, anywhere.
+    schedule = ["assign"] * draw(st.integers(1, 6))
+    schedule += draw(st.lists(st.sampled_from(ACTIONS), min_size=4, max_size=40))
+    for tick, action in enumerate(schedule):
         at, device = _at(tick + 600), draw(st.sampled_from(DEVICES))
         if action == "assign":
             part_id = f"order:{device}-{tick}"
@@ -82,10 +96,12 @@ def schedules(draw) -> tuple[int, list[dict[str, Any]]]:
                 part_id,
                 BULK_ID,
                 draw(st.sampled_from(artisans)),
-                draw(st.integers(1, quantity)),
+                # what is left as her device sees it; once it sees none, anything
+                draw(st.integers(1, quantity - shared[device] or quantity)),
                 by=device,
                 at=at,
             )
+            shared[device] = min(shared[device] + body["quantity"], quantity)
             phones[part_id] = revisions(part_id, [body])
             out += phones[part_id]
         elif action == "answer" and phones:
@@ -110,7 +126,9 @@ def schedules(draw) -> tuple[int, list[dict[str, Any]]]:
             part_id = draw(st.sampled_from(sorted(phones)))
             part = phones[part_id][0]
             good = draw(st.integers(0, part["quantity"]))
-            bad = draw(st.integers(0 if good else 1, part["quantity"]))
+            bad = draw(
+                st.integers(0 if good else 1, max(part["quantity"] - good, 0 if good else 1))
+            )
             body = check_doc(
                 f"check:{device}-{tick}",
                 part_id,
@@ -308,6 +326,7 @@ def test_property_bulk_totals_add_up_on_every_server_and_phone(schedule, data):
             assert on_phone["figures"]["quantity"] == quantity
             assert_adds_up(on_phone)
             from hypothesis import event
+
             f = on_phone["figures"]
             for pr in on_phone["problems"]:
                 event(pr["code"])
@@ -335,7 +354,10 @@ def test_property_bulk_totals_add_up_on_every_server_and_phone(schedule, data):
             settled = []
             for store in servers:
                 o = resolve(store, sorted(phone))
-                event("resolved %d unresolved %d" % (min(len(o.resolved),3), min(len(o.unresolved),3)))
+                event(
+                    "resolved %d unresolved %d"
+                    % (min(len(o.resolved), 3), min(len(o.unresolved), 3))
+                )
                 settled.append(
                     (server_winners(store), server_figures(store), balances_table(store))
                 )

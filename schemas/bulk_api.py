@@ -1,0 +1,483 @@
+"""REST bodies and answers of bulk orders and of what the cooperative owes its artisans.
+
+The documents are schemas/bulk_orders.py's; these are what a REST client sends and gets.
+Counts are integer pieces and amounts integer centimes, refused when sent as 12.5 or
+"100" (``strict``): a ledger summed over years must not drift, nor guess what a client
+meant.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from .bulk_orders import (
+    BULK_STAGES,
+    BULK_STATUSES,
+    EARNING_KINDS,
+    EARNING_PREFIX,
+    MAX_BULK_PIECES,
+    ORDER_PREFIX,
+    PAYMENT_METHODS,
+    REFUSAL_REASONS,
+    SHIPMENT_STATUSES,
+)
+from .document_base import MAX_CENTIMES, Localised, example
+from .orders import DeliverySchema, OrderSchema, StepSchema
+from .products import DOC_ID
+
+PIECES = validate.Range(min=1, max=MAX_BULK_PIECES)
+SOME_PIECES = validate.Range(min=0, max=MAX_BULK_PIECES)
+PART_ID = validate.Regexp(rf"^{ORDER_PREFIX}\S+$", error="A part's id starts with order:.")
+USER_ID = validate.Length(min=1, max=200)
+RUG = {"fr": "Tapis Beni Ouarain 2x3 m", "en": "Beni Ouarain rug 2x3 m"}
+DELIVERY = {
+    "name": "Hôtel La Mamounia",
+    "phone": "+212524388600",
+    "address": "Avenue Bab Jdid",
+    "city": "Marrakech",
+    "country": "MA",
+}
+
+
+def _pieces(**metadata) -> fields.Integer:
+    return fields.Integer(strict=True, required=True, validate=PIECES, metadata=metadata)
+
+
+def _centimes(low: int, **metadata) -> fields.Integer:
+    return fields.Integer(
+        strict=True, validate=validate.Range(min=low, max=MAX_CENTIMES), metadata=metadata
+    )
+
+
+# Requests
+
+
+class BulkOrderCreateSchema(Schema):
+    """A buyer's request: pieces of an approved product (``product_id``), or of a piece she
+    describes to a cooperative (``cooperative`` and ``piece``), never both."""
+
+    swagger_example = {
+        "cooperative": "coop-taza-zerbia",
+        "piece": RUG,
+        "quantity": 40,
+        "unit_price_centimes": 450000,
+        "due": "2027-03-01",
+        "delivery": DELIVERY,
+        "message": "Pour les 40 chambres de l'aile sud.",
+    }
+
+    product_id = fields.String(
+        validate=DOC_ID,
+        metadata={
+            "description": "an approved product of the catalogue; or `cooperative` and `piece`",
+            "example": "product:9b1c2f",
+        },
+    )
+    cooperative = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "with `piece`, instead of `product_id`: the cooperative asked",
+            "example": "coop-taza-zerbia",
+        },
+    )
+    piece = fields.Nested(
+        Localised,
+        metadata={"description": "with `cooperative`: the piece wanted", "example": RUG},
+    )
+    quantity = _pieces(example=40)
+    unit_price_centimes = _centimes(
+        1, description="what the buyer pays per piece, in centimes", example=450000
+    )
+    unit_price_centimes.required = True
+    due = fields.Date(
+        required=True,
+        metadata={"description": "the day the pieces are due, not past", "example": "2027-03-01"},
+    )
+    delivery = fields.Nested(DeliverySchema, required=True)
+    message = fields.String(
+        validate=validate.Length(max=1000),
+        metadata={"description": "a note to the cooperative", "example": "Pour l'aile sud."},
+    )
+
+    @validates_schema
+    def one_piece(self, data, **kwargs):
+        described = [name for name in ("cooperative", "piece") if name in data]
+        if "product_id" in data and described:
+            raise ValidationError(
+                "Give either product_id, or cooperative and piece: not both.", "product_id"
+            )
+        if "product_id" not in data and not described:
+            raise ValidationError(
+                "Say what is ordered: product_id, or cooperative and piece.", "product_id"
+            )
+        for name in {"cooperative", "piece"} - set(described) if described else ():
+            raise ValidationError(f"A described piece needs {name} too.", name)
+
+    @post_load
+    def due_as_text(self, data, **kwargs):
+        data["due"] = data["due"].isoformat()
+        return data
+
+
+class BulkOrderMoveSchema(Schema):
+    """Accept (with the artisan's share per piece, or the cooperative's margin), decline
+    or cancel."""
+
+    swagger_example = {"status": "accepted", "margin_percent": 30}
+
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf([s for s in BULK_STATUSES if s != "requested"]),
+        metadata={"example": "accepted"},
+    )
+    artisan_share_centimes = _centimes(
+        0,
+        description="on acceptance: what each artisan is paid per piece (at most the price)",
+        example=315000,
+    )
+    margin_percent = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={
+            "description": "on acceptance, instead of the share: the cooperative's margin; "
+            "the share is the price less it, rounded down to the centime",
+            "example": 30,
+        },
+    )
+
+    @validates_schema
+    def one_share(self, data, **kwargs):
+        if "artisan_share_centimes" in data and "margin_percent" in data:
+            raise ValidationError(
+                "Give artisan_share_centimes or margin_percent, not both.", "margin_percent"
+            )
+
+
+class PartCreateSchema(Schema):
+    artisan = fields.String(
+        required=True,
+        validate=USER_ID,
+        metadata={"description": "an artisan of the bulk order's cooperative", "example": "art_fatima"},
+    )
+    quantity = _pieces(description="at most what is left to assign", example=15)
+
+
+class CheckCreateSchema(Schema):
+    swagger_example = {
+        "part": "order:5d1f0a9e2b7c4e11",
+        "passed": 12,
+        "refused": 3,
+        "reason": "finish",
+        "note": "Les bords ne sont pas droits.",
+    }
+
+    part = fields.String(
+        required=True, validate=PART_ID, metadata=example("order:5d1f0a9e2b7c4e11")
+    )
+    passed = fields.Integer(
+        strict=True, load_default=0, validate=SOME_PIECES, metadata=example(12)
+    )
+    refused = fields.Integer(
+        strict=True,
+        load_default=0,
+        validate=SOME_PIECES,
+        metadata={"description": "pieces sent back to be made again", "example": 3},
+    )
+    reason = fields.String(
+        validate=validate.OneOf(REFUSAL_REASONS),
+        metadata={"description": "required when pieces are refused", "example": "finish"},
+    )
+    note = fields.String(
+        validate=validate.Length(max=300),
+        metadata={"description": "for the artisan", "example": "Les bords ne sont pas droits."},
+    )
+
+    @validates_schema
+    def some_pieces(self, data, **kwargs):
+        if data.get("passed", 0) + data.get("refused", 0) < 1:
+            raise ValidationError("A check counts at least one piece, passed or refused.", "passed")
+        if data.get("refused") and not data.get("reason"):
+            raise ValidationError("Refused pieces need a reason the artisan can read.", "reason")
+
+
+class ShipLineSchema(Schema):
+    part = fields.String(
+        required=True, validate=PART_ID, metadata=example("order:5d1f0a9e2b7c4e11")
+    )
+    count = _pieces(example=12)
+
+
+class ShipmentCreateSchema(Schema):
+    pieces = fields.List(
+        fields.Nested(ShipLineSchema),
+        validate=validate.Length(min=1, max=500),
+        metadata={
+            "description": "which checked pieces; left out, every checked piece waiting",
+            "example": [{"part": "order:5d1f0a9e2b7c4e11", "count": 12}],
+        },
+    )
+    tracking = fields.String(
+        validate=validate.Length(max=200), metadata=example("CP123456789MA")
+    )
+
+    @validates_schema
+    def one_line_per_part(self, data, **kwargs):
+        parts = [line["part"] for line in data.get("pieces") or []]
+        if len(parts) != len(set(parts)):
+            raise ValidationError("Name each part once in a shipment.", "pieces")
+
+
+class PaymentCreateSchema(Schema):
+    swagger_example = {
+        "artisan": "art_fatima",
+        "amount_centimes": 450000,
+        "method": "transfer",
+        "reference": "VIR-2026-001",
+        "note": "Décembre",
+    }
+
+    artisan = fields.String(required=True, validate=USER_ID, metadata=example("art_fatima"))
+    amount_centimes = _centimes(
+        1,
+        description="what was handed over; beyond her balance, the rest is an advance",
+        example=450000,
+    )
+    amount_centimes.required = True
+    method = fields.String(
+        required=True, validate=validate.OneOf(PAYMENT_METHODS), metadata=example("transfer")
+    )
+    reference = fields.String(
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "the transfer's or the mobile payment's reference: required "
+            "unless the method is cash",
+            "example": "VIR-2026-001",
+        },
+    )
+    note = fields.String(validate=validate.Length(max=300), metadata=example("Décembre"))
+
+    @validates_schema
+    def reference_unless_cash(self, data, **kwargs):
+        if data.get("method", "cash") != "cash" and not (data.get("reference") or "").strip():
+            raise ValidationError(
+                "A transfer or a mobile-money payment needs its reference.", "reference"
+            )
+
+
+class CorrectionCreateSchema(Schema):
+    corrects = fields.String(
+        required=True,
+        validate=validate.Regexp(rf"^{EARNING_PREFIX}\S+$", error="An entry's id starts with earning:."),
+        metadata={"description": "the entry corrected", "example": "earning:5d1f0a9e2b7c4e11"},
+    )
+    amount_centimes = fields.Integer(
+        strict=True,
+        required=True,
+        validate=[
+            validate.Range(min=-MAX_CENTIMES, max=MAX_CENTIMES),
+            validate.NoneOf([0], error="A correction changes the balance: not 0."),
+        ],
+        metadata={
+            "description": "signed: what it adds to her balance (negative takes away)",
+            "example": -2000,
+        },
+    )
+    note = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "why", "example": "Deux pièces comptées deux fois."},
+    )
+
+
+# Answers
+
+
+class FiguresSchema(Schema):
+    """Where the pieces are; each piece in one of the first six."""
+
+    awaiting_answer = fields.Integer(metadata=example(0))
+    in_production = fields.Integer(metadata=example(10))
+    ready = fields.Integer(metadata=example(0))
+    checked = fields.Integer(metadata=example(0))
+    shipped = fields.Integer(metadata=example(12))
+    delivered = fields.Integer(metadata=example(15))
+    refused = fields.Integer(metadata={"description": "refused, to be made again", "example": 3})
+    quantity = fields.Integer(metadata=example(40))
+    assigned = fields.Integer(metadata=example(37))
+    to_assign = fields.Integer(metadata=example(3))
+    excess = fields.Integer(
+        metadata={"description": "assigned beyond the quantity (offline)", "example": 0}
+    )
+
+
+class PartPiecesSchema(FiguresSchema):
+    status = fields.String(metadata=example("in_production"))
+
+
+class ProblemSchema(Schema):
+    code = fields.String(metadata=example("overchecked"))
+    part = fields.String(metadata=example("order:5d1f0a9e2b7c4e11"))
+    pieces = fields.Integer(metadata=example(2))
+
+
+class BulkPartSchema(Schema):
+    id = fields.String(metadata=example("order:5d1f0a9e2b7c4e11"))
+    rev = fields.String(metadata=example("2-ab"))
+    artisan = fields.String(metadata=example("art_fatima"))
+    quantity = fields.Integer(metadata=example(15))
+    status = fields.String(metadata=example("accepted"))
+    created_at = fields.String(metadata=example("2026-12-01T10:00:00.000Z"))
+    pieces = fields.Nested(PartPiecesSchema)
+    allowed_moves = fields.List(fields.String(), metadata=example(["in_production"]))
+
+
+class CheckSchema(Schema):
+    id = fields.String(metadata=example("check:5d1f0a9e2b7c4e11"))
+    bulk_order = fields.String(metadata=example("bulk:5d1f0a9e2b7c4e11"))
+    part = fields.String(metadata=example("order:5d1f0a9e2b7c4e11"))
+    artisan = fields.String(metadata=example("art_fatima"))
+    cooperative = fields.String(metadata=example("coop-taza-zerbia"))
+    passed = fields.Integer(metadata=example(12))
+    refused = fields.Integer(metadata=example(3))
+    reason = fields.String(allow_none=True, metadata=example("finish"))
+    note = fields.String(metadata=example("Les bords ne sont pas droits."))
+    by = fields.String(metadata=example("coo_naima"))
+    at = fields.String(metadata=example("2026-12-10T09:00:00.000Z"))
+
+
+class ShippedLineSchema(Schema):
+    part = fields.String(metadata=example("order:5d1f0a9e2b7c4e11"))
+    artisan = fields.String(metadata=example("art_fatima"))
+    count = fields.Integer(metadata=example(12))
+
+
+class ShipmentSchema(Schema):
+    """A parcel; the buyer is shown how many pieces, the cooperative which."""
+
+    id = fields.String(metadata=example("shipment:5d1f0a9e2b7c4e11"))
+    rev = fields.String(metadata=example("1-cd"))
+    bulk_order = fields.String(metadata=example("bulk:5d1f0a9e2b7c4e11"))
+    cooperative = fields.String(metadata=example("coop-taza-zerbia"))
+    buyer = fields.String(metadata=example("buy_claire"))
+    pieces = fields.List(fields.Nested(ShippedLineSchema))
+    count = fields.Integer(metadata={"description": "pieces in the parcel", "example": 12})
+    tracking = fields.String(metadata=example("CP123456789MA"))
+    status = fields.String(
+        validate=validate.OneOf(SHIPMENT_STATUSES), metadata=example("shipped")
+    )
+    by = fields.String(metadata=example("coo_naima"))
+    shipped_at = fields.String(metadata=example("2026-12-12T09:00:00.000Z"))
+    delivered_at = fields.String(allow_none=True, metadata=example(None))
+    delivered_by = fields.String(allow_none=True, metadata=example(None))
+
+
+class BulkOrderSchema(Schema):
+    """A bulk order as its caller sees it: the buyer its terms and how far the pieces
+    have gone; the cooperative, besides, the artisans' share, each part and each check."""
+
+    id = fields.String(metadata=example("bulk:5d1f0a9e2b7c4e11"))
+    rev = fields.String(metadata={"description": "send it back as If-Match", "example": "2-ab"})
+    buyer = fields.String(metadata=example("buy_claire"))
+    cooperative = fields.String(metadata=example("coop-taza-zerbia"))
+    product_id = fields.String(allow_none=True, metadata=example(None))
+    title = fields.Dict(metadata=example(RUG))
+    quantity = fields.Integer(metadata=example(40))
+    unit_price_centimes = fields.Integer(metadata=example(450000))
+    artisan_share_centimes = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the cooperative's view only", "example": 315000},
+    )
+    currency = fields.String(metadata=example("MAD"))
+    due = fields.String(metadata=example("2027-03-01"))
+    delivery = fields.Nested(DeliverySchema)
+    message = fields.String(metadata=example("Pour l'aile sud."))
+    status = fields.String(validate=validate.OneOf(BULK_STATUSES), metadata=example("accepted"))
+    stage = fields.String(
+        validate=validate.OneOf(BULK_STAGES),
+        metadata={"description": "how far it has gone, computed", "example": "in_production"},
+    )
+    history = fields.List(fields.Nested(StepSchema))
+    totals = fields.Nested(FiguresSchema)
+    problems = fields.List(
+        fields.Nested(ProblemSchema),
+        metadata={"description": "what offline edits got wrong together, to settle"},
+    )
+    allowed_moves = fields.List(fields.String(), metadata=example(["cancelled"]))
+    parts = fields.List(fields.Nested(BulkPartSchema), metadata={"description": "cooperative only"})
+    checks = fields.List(fields.Nested(CheckSchema), metadata={"description": "cooperative only"})
+    shipments = fields.List(fields.Nested(ShipmentSchema))
+    created_at = fields.String(metadata=example("2026-12-01T09:00:00.000Z"))
+    updated_at = fields.String(metadata=example("2026-12-01T10:00:00.000Z"))
+
+
+class BulkOrderPageSchema(Schema):
+    items = fields.List(fields.Nested(BulkOrderSchema))
+    next = fields.String(metadata={"description": "cursor for `since`", "example": "42"})
+    more = fields.Boolean(metadata=example(False))
+
+
+class PartSchema(OrderSchema):
+    """A part: an order of the artisan's, priced at her share per piece."""
+
+    bulk_order = fields.String(metadata=example("bulk:5d1f0a9e2b7c4e11"))
+    due = fields.String(metadata=example("2027-03-01"))
+
+
+class EarningEntrySchema(Schema):
+    id = fields.String(metadata=example("earning:5d1f0a9e2b7c4e11"))
+    artisan = fields.String(metadata=example("art_fatima"))
+    cooperative = fields.String(metadata=example("coop-taza-zerbia"))
+    kind = fields.String(validate=validate.OneOf(EARNING_KINDS), metadata=example("paid"))
+    amount_centimes = fields.Integer(
+        metadata={"description": "earned and paid: positive; a correction: signed", "example": 450000}
+    )
+    signed_centimes = fields.Integer(
+        metadata={"description": "what it does to her balance (paid: negative)", "example": -450000}
+    )
+    at = fields.String(metadata=example("2026-12-20T09:00:00.000Z"))
+    by = fields.String(metadata=example("coo_naima"))
+    bulk_order = fields.String(metadata=example("bulk:5d1f0a9e2b7c4e11"))
+    shipment = fields.String(metadata=example("shipment:5d1f0a9e2b7c4e11"))
+    part = fields.String(metadata=example("order:5d1f0a9e2b7c4e11"))
+    pieces = fields.Integer(metadata=example(12))
+    unit_centimes = fields.Integer(metadata=example(315000))
+    method = fields.String(metadata=example("transfer"))
+    reference = fields.String(metadata=example("VIR-2026-001"))
+    advance_centimes = fields.Integer(
+        metadata={"description": "a payment: the part beyond what she was owed", "example": 0}
+    )
+    corrects = fields.String(metadata=example("earning:9e2b7c4e115d1f0a"))
+    note = fields.String(metadata=example("Décembre"))
+
+
+class EarningPageSchema(Schema):
+    artisan = fields.String(metadata=example("art_fatima"))
+    balance_centimes = fields.Integer(
+        metadata={"description": "what she is owed now (negative: an advance)", "example": 120000}
+    )
+    items = fields.List(fields.Nested(EarningEntrySchema))
+    next = fields.String(
+        allow_none=True,
+        metadata={"description": "cursor for `since` when there is more", "example": "42"},
+    )
+    more = fields.Boolean(metadata=example(False))
+
+
+class ArtisanBalanceSchema(Schema):
+    artisan = fields.String(metadata=example("art_fatima"))
+    display_name = fields.String(metadata=example("فاطمة أيت علي"))
+    earned_centimes = fields.Integer(metadata=example(945000))
+    paid_centimes = fields.Integer(metadata=example(800000))
+    corrections_centimes = fields.Integer(metadata=example(-2000))
+    balance_centimes = fields.Integer(metadata=example(143000))
+
+
+class ArtisanBalanceListSchema(Schema):
+    cooperative = fields.String(metadata=example("coop-taza-zerbia"))
+    items = fields.List(fields.Nested(ArtisanBalanceSchema))
+
+
+def _not_past(value: date) -> None:  # pragma: no cover - documented rule, checked by the service
+    pass
