@@ -83,10 +83,13 @@ Directory = Callable[[str], str | None]
 def channels(body: dict[str, Any]) -> set[str]:
     """A bulk order: its cooperative's coordinators and its buyer (it carries her address,
     so never the artisans). Checks and earnings: the cooperative and the artisan. A
-    shipment: the cooperative, the buyer and each artisan whose pieces it carries."""
+    shipment: the cooperative and each artisan whose pieces it carries; its buyer reads
+    it in the bulk order's view (REST), because a shipment may be written offline by a
+    phone, and the rules, which see no other document, could not check its ``buyer``:
+    routing by it would let a mistyped id hand the parcel to a stranger."""
     kind, coop = body.get("type"), body.get("cooperative")
     found = {f"coop:{coop}"} if isinstance(coop, str) and coop else set()
-    if kind in ("bulk_order", "shipment") and isinstance(body.get("buyer"), str):
+    if kind == "bulk_order" and isinstance(body.get("buyer"), str):
         found.add(f"buyer:{body['buyer']}")
     artisans = [body.get("artisan")]
     if kind == "shipment" and isinstance(body.get("pieces"), list):
@@ -110,7 +113,7 @@ def check_id(doc_id: str, body: dict[str, Any]) -> None:
         if doc_id.startswith(prefix) and kind != prefix_kind:
             raise WriteForbidden(f"ids starting with {prefix!r} are for {prefix_kind} documents")
     if kind in ID_PREFIXES and doc_id and not doc_id.startswith(ID_PREFIXES[kind]):
-        raise WriteForbidden(f"a {kind} document's id starts with {ID_PREFIXES[kind]!r}")
+        raise WriteForbidden(f"the id of a {kind} document starts with {ID_PREFIXES[kind]!r}")
 
 
 def check_deletion(old: dict[str, Any]) -> None:
@@ -242,6 +245,9 @@ def check_new_part(
     unit, quantity = new.get("unit_price_centimes"), new.get("quantity")
     if not isinstance(unit, int) or isinstance(unit, bool) or unit < 0:
         raise WriteForbidden("unit_price_centimes is what she is paid per piece, in centimes")
+    # The order schema lets an order leave quantity out; a part is counted in pieces.
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise WriteForbidden("a part's quantity is how many pieces she makes, at least one")
     if new.get("total_centimes") != unit * quantity:
         raise WriteForbidden("total_centimes is unit_price_centimes times quantity")
     if new.get("stock_mode") is not None or new.get("superseded") is not None:
@@ -368,7 +374,7 @@ def totals(
         delivered_n = min(delivered, shipped_n)
         row = dict.fromkeys(PIECE_STATES, 0)
         row[bucket] = quantity - refused_n - passed_n
-        row["checked"] = passed_n
+        row["checked"] = passed_n - shipped_n
         row["shipped"] = shipped_n - delivered_n
         row["delivered"] = delivered_n
         row["refused"] = refused_n

@@ -55,18 +55,21 @@ def process(store: DocumentStore) -> int:
             with write_transaction(db):
                 db.execute("UPDATE bulk_feed SET value = ? WHERE key = 'seq'", [store.update_seq()])
         return 0
+    followed = 0
     with write_transaction(db):
-        rows = _changed(db, _checkpoint(db))
-        for doc_id, _ in rows:
-            row = store.row(doc_id)
-            if row is not None and revtree.conflicts(row.tree):
-                resolution.resolve(store, [doc_id])
-            body = store.winner_body(doc_id)
-            if body is not None:
-                follow(store, {**body, "_id": doc_id})
-        done = store.update_seq() if len(rows) < BATCH else rows[-1][1]
-        db.execute("UPDATE bulk_feed SET value = ? WHERE key = 'seq'", [done])
-    return len(rows)
+        # Until nothing is left: what the feed writes itself (an earned entry) is
+        # followed in the same pass, so its artisan is told with the shipment.
+        while rows := _changed(db, _checkpoint(db)):
+            for doc_id, _ in rows:
+                row = store.row(doc_id)
+                if row is not None and revtree.conflicts(row.tree):
+                    resolution.resolve(store, [doc_id])
+                body = store.winner_body(doc_id)
+                if body is not None:
+                    follow(store, {**body, "_id": doc_id})
+            db.execute("UPDATE bulk_feed SET value = ? WHERE key = 'seq'", [rows[-1][1]])
+            followed += len(rows)
+    return followed
 
 
 def follow(store: DocumentStore, doc: dict[str, Any]) -> None:
@@ -172,14 +175,25 @@ def _tell(db: sqlite_utils.Database, user_id: Any, kind: str, doc: dict[str, Any
         "status": doc.get("status"),
         "product_title": doc.get("title") or {},
         "quantity": doc.get("quantity"),
-        "count": sum(line.get("count", 0) for line in doc.get("pieces") or []) or None,
+        "count": _pieces(doc.get("pieces")),
         "passed": doc.get("passed"),
         "refused": doc.get("refused"),
         "reason_code": doc.get("reason"),
         "entry_kind": doc.get("kind"),
         "amount_centimes": doc.get("amount_centimes"),
         "tracking": doc.get("tracking"),
+        "method": doc.get("method"),
+        "reference": doc.get("reference"),
+        "note": doc.get("note") if doc.get("type") == "earning" else None,
         "due": doc.get("due"),
     }
     data = {k: v for k, v in data.items() if v not in (None, "", {})}
     outbox.enqueue(db, user_id=user_id, kind=kind, data=data, dedup_key=f"{kind}:{event}:{user_id}")
+
+
+def _pieces(pieces: Any) -> int | None:
+    """How many pieces: an earned entry says it, a shipment lists them per part."""
+    if isinstance(pieces, int):
+        return pieces
+    lines = pieces if isinstance(pieces, list) else []
+    return sum(line.get("count", 0) for line in lines if isinstance(line, dict)) or None

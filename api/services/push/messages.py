@@ -232,11 +232,7 @@ KINDS: dict[str, Kind] = {
         },
     ),
     # To an artisan: what she earned, was paid, or a correction (title by the entry's kind).
-    "earning_recorded": Kind(
-        30 * DAY,
-        {},
-        {"ar": "{product} {method}", "fr": "{product} {method}", "en": "{product} {method}"},
-    ),
+    "earning_recorded": Kind(30 * DAY, {}, {"ar": "{detail}", "fr": "{detail}", "en": "{detail}"}),
 }
 
 # What the weekly insights call several pieces at once (instead of one product's title).
@@ -322,6 +318,16 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _entry_detail(data: dict[str, Any], values: dict[str, Any]) -> str:
+    """What an entry of her earnings is about: the pieces it pays, how she was paid, or
+    the coordinator's note on a correction."""
+    if data.get("entry_kind") == "earned":
+        return f"{values['count']} × {values['product']}"
+    if data.get("entry_kind") == "paid":
+        return " · ".join(v for v in (values["method"], str(data.get("reference") or "")) if v)
+    return str(data.get("note") or "")
+
+
 def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
     """(title, body) of a notification in ``locale``."""
     spec = KINDS[kind]
@@ -344,6 +350,8 @@ def render(kind: str, data: dict[str, Any], locale: str) -> tuple[str, str]:
         "amount": money(data["amount_centimes"], locale) if "amount_centimes" in data else "",
         "method": _localised(PAYMENT_METHODS.get(data.get("method")), locale),
     }
+    if kind == "earning_recorded":
+        values["detail"] = _entry_detail(data, values)
     if data.get("reason_code") in REFUSAL_REASONS:
         values["reason"] = "(" + REFUSAL_REASONS[data["reason_code"]][locale] + ")"
     if kind in PHRASED_KINDS:
