@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from api.state import hirfa
 
 from . import demo_sign_ins, populate
+from .bulk import populate_bulk
 from .demo_products import populate_products
 from .insights import populate_insights
 from .training import populate_training
@@ -48,9 +49,16 @@ from .visits import populate_visits
     help="Also create twelve weeks of demo page views for the approved listings and the "
     "cooperatives' pages.",
 )
+@click.option(
+    "--bulk/--no-bulk",
+    default=True,
+    show_default=True,
+    help="Also create a demo bulk order of forty baskets shared among three artisans, "
+    "with its checks, a delivered parcel and payments.",
+)
 @with_appcontext
 def seed_command(
-    products: bool, ledger: bool, training: bool, visits: bool, insights: bool
+    products: bool, ledger: bool, training: bool, visits: bool, insights: bool, bulk: bool
 ) -> None:
     """Load the demo cooperatives, accounts, materials, listings and courses (existing
     ones are kept)."""
@@ -78,6 +86,8 @@ def seed_command(
             created.update(populate_visits(state.store(db)))
         if insights:
             created.update(populate_insights(db))
+        if bulk:
+            created.update(populate_bulk(state.store(db), state.hasher))
     finally:
         db.close()
     click.echo(f"seeded: {created}")

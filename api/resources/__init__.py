@@ -7,11 +7,13 @@ from flask import Flask
 from .. import rest
 from . import (
     auth,
+    bulk_orders,
     catalog,
     compact_sync,
     cooperatives,
     devices,
     directory,
+    earnings,
     insights,
     ledger,
     lesson_media,
@@ -32,12 +34,14 @@ from . import (
 NAMESPACES = [
     auth.ns,
     auth.me_ns,
+    bulk_orders.ns,
     catalog.ns,
     catalog.profiles_ns,
     compact_sync.ns,
     cooperatives.ns,
     devices.ns,
     directory.ns,
+    earnings.ns,
     insights.ns,
     ledger.materials_ns,
     ledger.movements_ns,

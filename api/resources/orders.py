@@ -15,29 +15,25 @@ from schemas.orders import (
     OrderSchema,
 )
 
-from ..errors import AppError, BadRequest
+from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
-from ..services import idempotency, orders
+from ..services import orders
 from ..services.ledger import costs
 from ..state import hirfa
-from .params import LIMIT, NOT_BLANK, SINCE, choice_param, idempotent, with_etag
+from .params import (
+    IDEMPOTENCY_KEY,
+    LIMIT,
+    SINCE,
+    choice_param,
+    idempotent,
+    require_idempotency_key,
+    with_etag,
+)
 
 ns = namespace("orders", "Buyers order approved pieces; artisans answer, even offline.")
 
 PARTIES = ("buyer", "artisan", "coordinator", "admin")
-
-
-class IdempotencyKeyRequired(AppError):
-    """POST /orders without an Idempotency-Key: a retry after a lost answer would place a
-    second order, so the header is required."""
-
-    status = 428
-    code = "idempotency_key_required"
-    message = (
-        "Send an `Idempotency-Key` header: any unique string for this order (a UUID), the "
-        "same on every retry, so a retry after a lost answer does not place a second order."
-    )
 
 
 ID_PARAM = {"description": "The order's id", "example": "order:5d1f0a9e2b7c4e11"}
@@ -78,16 +74,7 @@ class Orders(Resource):
             "same key after a lost answer returns the same order. The artisan's phone is "
             "woken by a high-priority notification."
         ),
-        params={
-            "Idempotency-Key": {
-                "in": "header",
-                "description": "required: any unique string, the same on every retry",
-                "required": True,
-                "pattern": NOT_BLANK,
-                "maxLength": idempotency.MAX_KEY_LENGTH,
-                "example": "c1a7-order-1",
-            }
-        },
+        params=IDEMPOTENCY_KEY,
     )
     @ns.expect(model(OrderCreateSchema), validate=False)
     @ns.response(201, "Placed", model(OrderSchema))
@@ -96,8 +83,7 @@ class Orders(Resource):
     @login_required("buyer")
     def post(self):
         """Place an order"""
-        if not (request.headers.get("Idempotency-Key") or "").strip():
-            raise IdempotencyKeyRequired()
+        require_idempotency_key()
         data = load_body(OrderCreateSchema)
         app, user = hirfa(), current_user()
         store = app.store()

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import request
 
-from ..errors import BadRequest
+from ..errors import AppError, BadRequest
 from ..security import current_user
 from ..services import idempotency
 from ..state import hirfa
@@ -101,6 +101,36 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
 def with_etag(body: dict, status: int = 200):
     """A document's body with its revision as the ETag (for If-Match / If-None-Match)."""
     return body, status, {"ETag": f'"{body["rev"]}"'}
+
+
+class IdempotencyKeyRequired(AppError):
+    """A create that needs an Idempotency-Key came without one: a retry after a lost answer
+    would make a second order, so the header is required."""
+
+    status = 428
+    code = "idempotency_key_required"
+    message = (
+        "Send an `Idempotency-Key` header: any unique string for this request (a UUID), the "
+        "same on every retry, so a retry after a lost answer does not place a second order."
+    )
+
+
+# The header of a create that must not happen twice (POST /orders, POST /bulk-orders).
+IDEMPOTENCY_KEY = {
+    "Idempotency-Key": {
+        "in": "header",
+        "description": "required: any unique string, the same on every retry",
+        "required": True,
+        "pattern": NOT_BLANK,
+        "maxLength": idempotency.MAX_KEY_LENGTH,
+        "example": "c1a7-order-1",
+    }
+}
+
+
+def require_idempotency_key() -> None:
+    if not (request.headers.get("Idempotency-Key") or "").strip():
+        raise IdempotencyKeyRequired()
 
 
 def idempotent(run: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:

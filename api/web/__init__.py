@@ -13,6 +13,7 @@ from flask import Flask
 from ..state import of
 from . import (
     booking_pages,
+    bulk_pages,
     buyer_orders,
     buyer_pages,
     certificate_pages,
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     web.register_blueprint(inventory_pages.blueprint)
     web.register_blueprint(insights_pages.blueprint)
     web.register_blueprint(training_pages.blueprint)
+    web.register_blueprint(bulk_pages.blueprint)
     web.register_blueprint(certificate_pages.blueprint)
     web.register_blueprint(buyer_pages.blueprint)
     web.register_blueprint(buyer_orders.blueprint)

@@ -31,12 +31,18 @@ SIGNED_IN_PAGES = {
     f"{COOKIE_PATH}/inventory": "inventory",
     f"{COOKIE_PATH}/training": "training",
     f"{COOKIE_PATH}/insights": "insights",
+    f"{COOKIE_PATH}/bulk": "bulk",
+    f"{COOKIE_PATH}/earnings": "earnings",
 }
+# A bulk order's page, under its server-made id (api/web/bulk_pages.py).
+SIGNED_IN_PATTERNS = ((rf"{COOKIE_PATH}/bulk/[0-9a-f]{{16}}", "bulk"),)
 # Ten per page keeps the page under 50 KB with every item's form open-able in place.
 QUEUE_LIMIT = 10
 
 
-WEB = CookieSession(COOKIE_PATH, REVIEWERS, SIGNED_IN_PAGES, refused="not_coordinator")
+WEB = CookieSession(
+    COOKIE_PATH, REVIEWERS, SIGNED_IN_PAGES, refused="not_coordinator", patterns=SIGNED_IN_PATTERNS
+)
 # What the other pages behind this sign-in use (inventory_pages.py, training_pages.py).
 signed_in, sign_in_form, token_cookies = WEB.signed_in, WEB.sign_in_form, WEB.token_cookies
 

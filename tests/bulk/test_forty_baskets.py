@@ -59,18 +59,16 @@ class Scene:
             NAIMA: server.headers("coordinator"),
             FATIMA: server.headers("artisan"),
             KHADIJA: server.headers("artisan2"),
-            HASNA: {
-                "Authorization": "Bearer "
-                + server.token(HASNA_PHONE, pin=demo.ARTISAN_PIN)
-            },
+            HASNA: {"Authorization": "Bearer " + server.token(HASNA_PHONE, pin=demo.ARTISAN_PIN)},
         }
         self.phones = {who: PouchDevice(tmp_path / who) for who in (NAIMA, FATIMA, KHADIJA, HASNA)}
 
     # REST
 
     def call(self, who: str, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {**self.auth[who], **kwargs.pop("headers", {})}
         return requests.request(
-            method, f"{self.server.url}{path}", headers=self.auth[who], timeout=20, **kwargs
+            method, f"{self.server.url}{path}", headers=headers, timeout=20, **kwargs
         )
 
     def ok(self, who: str, method: str, path: str, **kwargs) -> dict:
@@ -169,7 +167,7 @@ def test_forty_baskets_through_three_artisans_phones(live_server, tmp_path):
         "buyer",
         "POST",
         "/api/v1/bulk-orders",
-        headers={**scene.auth["buyer"], "Idempotency-Key": "hotel-40-baskets"},
+        headers={"Idempotency-Key": "hotel-40-baskets"},
         json={
             "cooperative": COOP,
             "piece": {"fr": "Panier en doum, 30 cm", "ar": "سلة من الدوم، 30 سم"},

@@ -24,9 +24,10 @@ def members(store: DocumentStore, bulk_id: str) -> Members:
         "SELECT doc_id, kind FROM bulk_members WHERE bulk_id = ? ORDER BY doc_id", [bulk_id]
     ).fetchall()
     for doc_id, kind in rows:
-        body = store.winner_body(doc_id)
+        row = store.row(doc_id)
+        body = None if row is None or row.deleted else store.body(doc_id, row.winner)
         if body is not None and body.get("type") == kind:
-            found[kind].append({**body, "_id": doc_id})
+            found[kind].append({**body, "_id": doc_id, "_rev": row.winner})
     return Members(found["order"], found["piece_check"], found["shipment"])
 
 

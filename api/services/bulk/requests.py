@@ -214,7 +214,7 @@ def render(
         out["shipments"] = [
             {
                 "id": s["_id"],
-                "pieces": sum(line["count"] for line in s.get("pieces") or []),
+                "count": sum(line["count"] for line in s.get("pieces") or []),
                 "tracking": s.get("tracking") or "",
                 "status": s.get("status"),
                 "shipped_at": s.get("shipped_at"),
@@ -242,7 +242,8 @@ def render(
         for c in sorted(found.checks, key=lambda c: (str(c.get("at")), c["_id"]))
     ]
     out["shipments"] = [
-        {k: v for k, v in s.items() if not k.startswith("_")} | {"id": s["_id"], "rev": s["_rev"]}
+        {k: v for k, v in s.items() if not k.startswith("_")}
+        | {"id": s["_id"], "rev": s["_rev"], "count": sum(n["count"] for n in s["pieces"])}
         for s in shipments
     ]
     return out

@@ -13,11 +13,10 @@ from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
 from sync.store.errors import RevisionConflict
 
-from ...errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed
+from ...errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from ..accounts import User
 from ..ledger.materials import check_for
 from ..products import now_iso
-from ..visible_docs import visible_doc
 from . import members
 from .requests import bulk_doc
 
@@ -82,10 +81,19 @@ def ship(store: DocumentStore, user: User, bulk_id: str, data: dict[str, Any]) -
 
 
 def deliver(
-    store: DocumentStore, user: User, shipment_id: str, if_match: str | None
+    store: DocumentStore, user: User, bulk_id: str, shipment_id: str, if_match: str | None
 ) -> dict[str, Any]:
     with write_transaction(store.db):
-        shipment = visible_doc(store, user, shipment_id, "shipment", "shipment")
+        # Through the bulk order the caller reads: a buyer has no shipment in her channels
+        # (sync/rules/bulk_orders.py, ``channels``).
+        bulk_doc(store, user, bulk_id)
+        found = members.members(store, bulk_id).shipments
+        shipment = next((s for s in found if s["_id"] == shipment_id), None)
+        if shipment is None:
+            raise NotFound(
+                "No such shipment of this bulk order.",
+                details={"bulk_order": bulk_id, "shipment": shipment_id},
+            )
         rev = (if_match or "").strip().removeprefix("W/").strip('"') or shipment["_rev"]
         if rev != shipment["_rev"]:
             raise PreconditionFailed(details={"rev": shipment["_rev"]})
