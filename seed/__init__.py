@@ -9,6 +9,7 @@ from api.services.credentials import SecretHasher
 from api.stores import document_store
 
 from . import demo
+from .bulk import WEAVERS
 from .ledger import populate_ledger
 
 
@@ -50,4 +51,7 @@ def populate(
 
 def demo_sign_ins() -> list[tuple[str, str, str, str]]:
     """(role, name, phone, secret) of every demo account, for the start-up banner."""
-    return [(r, n, p, demo.secret_for(r)[0]) for _, r, p, n, _, _ in demo.PEOPLE]
+    people = [(r, n, p, demo.secret_for(r)[0]) for _, r, p, n, _, _ in demo.PEOPLE]
+    # The bulk order's two more weavers, created by `flask seed` (seed/bulk.py).
+    weavers = [("artisan", n, p, demo.ARTISAN_PIN) for _, p, n, _ in WEAVERS]
+    return people + weavers

@@ -10,16 +10,18 @@ from flask_restx import Resource
 from schemas.bulk_api import (
     BulkOrderCreateSchema,
     BulkOrderMoveSchema,
-    BulkOrderPageSchema,
-    BulkOrderSchema,
     CheckCreateSchema,
-    CheckSchema,
     PartCreateSchema,
-    PartSchema,
     ShipmentCreateSchema,
-    ShipmentSchema,
 )
 from schemas.bulk_orders import BULK_STATUSES
+from schemas.bulk_views import (
+    BulkOrderPageSchema,
+    BulkOrderSchema,
+    CheckSchema,
+    PartSchema,
+    ShipmentSchema,
+)
 
 from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace

@@ -9,13 +9,8 @@ from datetime import UTC, datetime
 from flask import Response, request
 from flask_restx import Resource
 
-from schemas.bulk_api import (
-    ArtisanBalanceListSchema,
-    CorrectionCreateSchema,
-    EarningEntrySchema,
-    EarningPageSchema,
-    PaymentCreateSchema,
-)
+from schemas.bulk_api import CorrectionCreateSchema, PaymentCreateSchema
+from schemas.bulk_views import ArtisanBalanceListSchema, EarningEntrySchema, EarningPageSchema
 from schemas.taxonomy import LOCALES
 
 from ..errors import BadRequest, ValidationFailed

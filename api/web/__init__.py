@@ -17,6 +17,7 @@ from . import (
     buyer_orders,
     buyer_pages,
     certificate_pages,
+    earnings_pages,
     insights_pages,
     inventory_pages,
     pages,
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     web.register_blueprint(insights_pages.blueprint)
     web.register_blueprint(training_pages.blueprint)
     web.register_blueprint(bulk_pages.blueprint)
+    web.register_blueprint(earnings_pages.blueprint)
     web.register_blueprint(certificate_pages.blueprint)
     web.register_blueprint(buyer_pages.blueprint)
     web.register_blueprint(buyer_orders.blueprint)

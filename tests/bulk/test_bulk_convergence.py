@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from api.migrations import migrate
 from api.services.bulk import projection
 from api.stores import document_store
-from sync.rules.bulk_orders import PIECE_STATES, balance, earned_entry, totals
+from sync.rules.bulk_totals import PIECE_STATES, balance, earned_entry, totals
 from sync.rules.resolution import resolve
 from sync.store import revtree
 from sync.store.database import connect

@@ -8,7 +8,7 @@ from api.services import accounts
 from api.services.bulk import earnings, requests
 from seed import populate
 from seed.bulk import AICHA, FAKHAR, HAFSA, SAIDA, populate_bulk, seeded
-from sync.rules.bulk_orders import PIECE_STATES
+from sync.rules.bulk_totals import PIECE_STATES
 
 
 def _seq(db) -> int:

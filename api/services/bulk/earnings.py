@@ -3,7 +3,7 @@ ship, paid when a coordinator records a payment, corrected by an entry naming th
 corrects), her balance, and every artisan's balance for her coordinators.
 
 Entries are ``earning`` documents in her channel, so her phone shows her balance
-offline (``balance`` in sync/rules/bulk_orders.py); the server reads the same sum from
+offline (``balance`` in sync/rules/bulk_totals.py); the server reads the same sum from
 ``earning_entries`` (api/services/bulk/projection.py).
 
 A payment larger than what she is owed is allowed, and recorded as an advance

@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.rules import bulk_orders as rules
+from schemas.bulk_orders import BULK_DOCUMENT_SCHEMAS
 from sync.rules import resolution
+from sync.rules.bulk_totals import earned_entry
 from sync.store import revtree
 from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
@@ -33,6 +34,7 @@ BATCH = 500
 # so the look after each write request stays short (as api/services/order_feed.py).
 SKIP_AHEAD = 1000
 FOLLOWED = ("bulk:%", "check:%", "shipment:%", "earning:%")
+_SCHEMAS = {kind: schema() for kind, schema in BULK_DOCUMENT_SCHEMAS.items()}
 
 
 def _checkpoint(db: sqlite_utils.Database) -> int:
@@ -74,11 +76,14 @@ def process(store: DocumentStore) -> int:
 
 def follow(store: DocumentStore, doc: dict[str, Any]) -> None:
     kind = doc.get("type")
+    if not _valid(doc):
+        return
     if kind == "bulk_order":
         _tell_bulk_move(store.db, doc)
         # Shipments that arrived before their bulk order (from the hub) are settled now.
         for shipment in members.members(store, doc["_id"]).shipments:
-            settle_shipment(store, shipment, doc)
+            if _valid(shipment):
+                settle_shipment(store, shipment, doc)
         return
     bulk = store.winner_body(doc.get("bulk_order") or "")
     title = (bulk or {}).get("title") or {}
@@ -93,6 +98,17 @@ def follow(store: DocumentStore, doc: dict[str, Any]) -> None:
         _tell(store.db, doc.get("artisan"), "earning_recorded", entry, doc["_id"])
 
 
+def _valid(doc: dict[str, Any]) -> bool:
+    """Whether a document is what its schema says. Only the hub brings one no rule
+    checked: it is left as it is, for a person, rather than stop the feed."""
+    kind = doc.get("type")
+    schema = _SCHEMAS.get(kind) if isinstance(kind, str) else None
+    if schema is None or schema.validate({k: v for k, v in doc.items() if k[0] != "_"}):
+        log.warning("bulk feed: %s is not a valid bulk document; left alone", doc.get("_id"))
+        return False
+    return True
+
+
 def settle_shipment(store: DocumentStore, shipment: dict[str, Any], bulk: dict[str, Any]) -> None:
     """What the shipment's pieces earned each artisan, written once; and each part whose
     passed pieces have all shipped (or arrived) moved on."""
@@ -100,7 +116,7 @@ def settle_shipment(store: DocumentStore, shipment: dict[str, Any], bulk: dict[s
     if not isinstance(share, int) or isinstance(share, bool):
         return  # accepted elsewhere and not yet here: settled when the acceptance arrives
     for line in shipment.get("pieces") or []:
-        doc_id, body = rules.earned_entry(shipment, line, share)
+        doc_id, body = earned_entry(shipment, line, share)
         if store.row(doc_id) is None:
             store.put({"_id": doc_id, **body}, check=None)  # the server's own, from the rules
     found, totals = members.totals(store, bulk)

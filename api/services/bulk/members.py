@@ -1,13 +1,13 @@
 """A bulk order's documents and where its pieces are: the winners of its parts, checks
 and shipments (found through ``bulk_members``, api/services/bulk/projection.py), given
-to ``totals`` (sync/rules/bulk_orders.py), the definition a phone computes too."""
+to ``totals`` (sync/rules/bulk_totals.py), the definition a phone computes too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sync.rules import bulk_orders as rules
+from sync.rules import bulk_totals
 from sync.store.documents import DocumentStore
 
 
@@ -34,4 +34,4 @@ def members(store: DocumentStore, bulk_id: str) -> Members:
 def totals(store: DocumentStore, bulk: dict[str, Any]) -> tuple[Members, dict[str, Any]]:
     """The bulk order's documents, and its totals (figures, per part, problems)."""
     found = members(store, bulk["_id"])
-    return found, rules.totals(bulk, found.parts, found.checks, found.shipments)
+    return found, bulk_totals.totals(bulk, found.parts, found.checks, found.shipments)

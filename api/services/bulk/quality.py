@@ -1,6 +1,6 @@
 """The quality check: a coordinator counts the pieces of a part that passed and those
 refused, with a reason its artisan reads in her language. Refused pieces go back to be
-assigned again (``totals`` in sync/rules/bulk_orders.py)."""
+assigned again (``totals`` in sync/rules/bulk_totals.py)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Any
 from schemas.bulk_orders import BULK_PREFIX
 from sync.rules import bulk_orders as rules
 from sync.rules.access import user_channels
+from sync.rules.bulk_totals import stage
 from sync.rules.orders import SELLER
 from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
@@ -203,7 +204,7 @@ def render(
     artisan is paid (which the buyer is not shown)."""
     out = {k: v for k, v in bulk.items() if not k.startswith("_")}
     out["id"], out["rev"] = bulk["_id"], bulk["_rev"]
-    out["stage"] = rules.stage(bulk, totals["figures"])
+    out["stage"] = stage(bulk, totals["figures"])
     out["totals"] = totals["figures"]
     out["problems"] = totals["problems"]
     out["allowed_moves"] = allowed_moves(user, bulk)
