@@ -23,7 +23,6 @@ from schemas.bulk_views import (
     ShipmentSchema,
 )
 
-from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import orders
@@ -33,6 +32,7 @@ from .params import (
     IDEMPOTENCY_KEY,
     LIMIT,
     SINCE,
+    choice_arg,
     choice_param,
     idempotent,
     require_idempotency_key,
@@ -89,9 +89,7 @@ class BulkOrders(Resource):
     def get(self):
         """List my bulk orders"""
         since, limit = SINCE.read(), LIMIT.read()
-        status = request.args.get("status")
-        if status is not None and status not in BULK_STATUSES:
-            raise BadRequest(f"Unknown status {status!r}.", details={"allowed": BULK_STATUSES})
+        status = choice_arg("status", BULK_STATUSES)
         page = requests.list_bulk_orders(hirfa().store(), current_user(), since, limit, status)
         return dump(BulkOrderPageSchema, page)
 

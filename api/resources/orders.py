@@ -15,7 +15,6 @@ from schemas.orders import (
     OrderSchema,
 )
 
-from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services import orders
@@ -25,6 +24,7 @@ from .params import (
     IDEMPOTENCY_KEY,
     LIMIT,
     SINCE,
+    choice_arg,
     choice_param,
     idempotent,
     require_idempotency_key,
@@ -58,9 +58,7 @@ class Orders(Resource):
     def get(self):
         """List my orders"""
         since, limit = SINCE.read(), LIMIT.read()
-        status = request.args.get("status")
-        if status is not None and status not in ORDER_STATUSES:
-            raise BadRequest(f"Unknown status {status!r}.", details={"allowed": ORDER_STATUSES})
+        status = choice_arg("status", ORDER_STATUSES)
         page = orders.list_orders(hirfa().store(), current_user(), since, limit, status)
         return dump(OrderPageSchema, page)
 

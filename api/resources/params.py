@@ -83,6 +83,15 @@ def bool_arg(name: str) -> bool:
     raise BadRequest(f"`{name}` is true or false.", details={name: raw})
 
 
+def choice_arg(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
+    """A query parameter that is one of ``allowed``, or absent (None); anything else a
+    400 naming the choices, rather than a filter that silently matches nothing."""
+    value = request.args.get(name)
+    if value is not None and value not in allowed:
+        raise BadRequest(f"Unknown {name} {value!r}.", details={"allowed": list(allowed)})
+    return value
+
+
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     """An integer query parameter within [low, high], or a 400 that says so."""
     raw = request.args.get(name)

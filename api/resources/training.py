@@ -23,12 +23,11 @@ from schemas.training_api import (
     RevokeSchema,
 )
 
-from ..errors import BadRequest
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services.training import answers, attestations, courses, reports
 from ..state import hirfa
-from .params import IF_MATCH, choice_param, with_etag
+from .params import IF_MATCH, choice_arg, choice_param, with_etag
 
 courses_ns = namespace(
     "courses",
@@ -85,9 +84,7 @@ class Courses(Resource):
     @login_required(*MEMBERS)
     def get(self):
         """List courses"""
-        status = request.args.get("status")
-        if status is not None and status not in COURSE_STATUSES:
-            raise BadRequest(f"Unknown status {status!r}.", details={"allowed": COURSE_STATUSES})
+        status = choice_arg("status", COURSE_STATUSES)
         store, user, budget = hirfa().store(), current_user(), _budget()
         items = [
             courses.render(store.db, user, doc, budget)

@@ -26,7 +26,7 @@ from ..security import authenticate, bearer_token, current_user, login_required
 from ..services import directory_docs
 from ..services.visits import bookings, workshops
 from ..state import hirfa
-from .params import IF_MATCH, NOT_BLANK, choice_param, with_etag
+from .params import IF_MATCH, NOT_BLANK, choice_arg, choice_param, with_etag
 
 ns = namespace(
     "visits",
@@ -65,9 +65,7 @@ class Workshops(Resource):
     @login_required(*workshops.WRITERS)
     def get(self):
         """List workshops"""
-        status = request.args.get("status")
-        if status is not None and status not in WORKSHOP_STATUSES:
-            raise BadRequest(f"Unknown status {status!r}.", details={"allowed": WORKSHOP_STATUSES})
+        status = choice_arg("status", WORKSHOP_STATUSES)
         found = workshops.list_workshops(
             hirfa().store(), current_user(), request.args.get("cooperative") or None
         )

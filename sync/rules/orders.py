@@ -313,22 +313,9 @@ def check_added_steps(
     """Each step of ``history`` past the first ``common`` (those the writer adds) is the
     writer's own, dated, and a move the machine permits from the step before to a side
     the writer stands on."""
-    latest = (now or datetime.now(UTC)) + CLOCK_SKEW
     for index in range(max(common, 1), len(history)):
         prev, move = history[index - 1]["status"], history[index]
-        if set(move) != STEP_KEYS:
-            raise WriteForbidden(f"a step is exactly {sorted(STEP_KEYS)}")
-        # Before any use: a list where a string belongs would be unhashable below (a 500).
-        wrong = sorted(key for key in STEP_KEYS if not isinstance(move[key], str))
-        if wrong:
-            raise WriteForbidden(f"a step's {', '.join(wrong)} must be a string")
-        if move.get("by") != user.id or move.get("role") != user.role:
-            raise WriteForbidden("each step you add must carry your own user id and role")
-        at = _parse_time(move.get("at"))
-        if at is None:
-            raise WriteForbidden("each step needs its time, `at`, in ISO 8601")
-        if at > latest:
-            raise WriteForbidden(f"a step's `at` cannot be later than {latest.isoformat()}")
+        _check_own_step(user, move, now)
         who = machine.transitions.get((prev, move.get("status")))
         if who is None:
             raise WriteForbidden(
@@ -344,17 +331,30 @@ def check_added_steps(
 def check_first_step(user: Party, first: Any, status: str, now: datetime | None = None) -> None:
     """A document that starts a history (a part a coordinator assigns offline) starts it
     with one step of the writer's own."""
-    if not isinstance(first, dict) or set(first) != STEP_KEYS:
+    if not isinstance(first, dict):
         raise WriteForbidden(f"history starts with one step, exactly {sorted(STEP_KEYS)}")
-    if first.get("status") != status:
+    _check_own_step(user, first, now)
+    if first["status"] != status:
         raise WriteForbidden(f"the first step's status is {status!r}")
-    if first.get("by") != user.id or first.get("role") != user.role:
+
+
+def _check_own_step(user: Party, move: dict, now: datetime | None) -> None:
+    """A step the writer adds: exactly its keys, strings, hers, dated no later than the
+    server's clock allows."""
+    if set(move) != STEP_KEYS:
+        raise WriteForbidden(f"a step is exactly {sorted(STEP_KEYS)}")
+    # Before any use: a list where a string belongs would be unhashable below (a 500).
+    wrong = sorted(key for key in STEP_KEYS if not isinstance(move[key], str))
+    if wrong:
+        raise WriteForbidden(f"a step's {', '.join(wrong)} must be a string")
+    if move["by"] != user.id or move["role"] != user.role:
         raise WriteForbidden("each step you add must carry your own user id and role")
-    at = _parse_time(first.get("at"))
+    at = _parse_time(move["at"])
     if at is None:
         raise WriteForbidden("each step needs its time, `at`, in ISO 8601")
-    if at > (now or datetime.now(UTC)) + CLOCK_SKEW:
-        raise WriteForbidden("a step's `at` cannot be later than the server's clock allows")
+    latest = (now or datetime.now(UTC)) + CLOCK_SKEW
+    if at > latest:
+        raise WriteForbidden(f"a step's `at` cannot be later than {latest.isoformat()}")
 
 
 def _check_derived(old: dict[str, Any], new: dict[str, Any], *, branch: bool) -> None:

@@ -2,8 +2,8 @@
 accountant. The amount column is signed as it counts (a payment negative), so the rows
 of an artisan add up to her balance.
 
-Written as the materials ledger's CSV is (api/services/ledger/export.py, whose BOM,
-amounts and formula-safe text it shares): a generator over pages of entries, on a
+Written as the materials ledger's CSV is (api/services/spreadsheet.py gives both the
+BOM, the amounts and the formula-safe text): a generator over pages of entries, on a
 connection of its own, so a long ledger is never held in memory.
 """
 
@@ -19,7 +19,7 @@ import sqlite_utils
 
 from schemas.taxonomy import LOCALES
 
-from ..ledger.export import BOM, mad, spreadsheet_text
+from ..spreadsheet import BOM, mad, on_own_connection, spreadsheet_text
 from .words import PAYMENT_METHODS
 
 PAGE = 500
@@ -50,13 +50,7 @@ def filename(cooperative: str, today: str) -> str:
 
 
 def streamed(pool: Any, cooperative: str, lang: str) -> Iterator[str]:
-    """``rows`` on a connection of its own from ``pool``: a streamed answer outlives the
-    request, whose connection goes back to the pool when the view returns."""
-    db = pool.acquire()
-    try:
-        yield from rows(db, cooperative, lang)
-    finally:
-        pool.release(db)
+    return on_own_connection(pool, lambda db: rows(db, cooperative, lang))
 
 
 def rows(db: sqlite_utils.Database, cooperative: str, lang: str) -> Iterator[str]:

@@ -15,12 +15,12 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from ..ledger.export import mad, name_in
+from ..ledger.export import name_in
+from ..spreadsheet import BOM, mad, on_own_connection, spreadsheet_text
 from . import figures as figures_mod
 from .figures import COOPERATIVE_PAGE, Figures
 from .periods import Period
 
-BOM = "\ufeff"
 PAGE = 500
 COLUMNS = (
     "week",
@@ -36,7 +36,6 @@ COLUMNS = (
     "delivered_orders",
     "delivered_mad",
 )
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filename(cooperative: str, period: Period) -> str:
@@ -44,13 +43,9 @@ def filename(cooperative: str, period: Period) -> str:
 
 
 def streamed(pool: Any, cooperative: str, period: Period, lang: str) -> Iterator[str]:
-    """The CSV on a connection of its own from ``pool``: a streamed answer outlives the
-    request's connection."""
-    db = pool.acquire()
-    try:
-        yield from rows(figures_mod.of_cooperative(db, cooperative, period), lang)
-    finally:
-        pool.release(db)
+    return on_own_connection(
+        pool, lambda db: rows(figures_mod.of_cooperative(db, cooperative, period), lang)
+    )
 
 
 def rows(figures: Figures, lang: str) -> Iterator[str]:
@@ -70,7 +65,7 @@ def rows(figures: Figures, lang: str) -> Iterator[str]:
                 mondays[week].isoformat(),
                 "cooperative" if page == COOPERATIVE_PAGE else "product",
                 page,
-                _text(name_in(product.title, lang) if product else ""),
+                spreadsheet_text(name_in(product.title, lang) if product else ""),
                 source,
                 cell.views,
                 cell.previews,
@@ -87,7 +82,3 @@ def rows(figures: Figures, lang: str) -> Iterator[str]:
             buffer.truncate()
     if buffer.getvalue():
         yield buffer.getvalue()
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA) else value

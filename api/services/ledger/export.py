@@ -19,7 +19,8 @@ import sqlite_utils
 from schemas.ledger import shown
 from schemas.taxonomy import LOCALES
 
-BOM = "\ufeff"
+from ..spreadsheet import BOM, mad, on_own_connection, spreadsheet_text
+
 PAGE = 500
 COLUMNS = (
     "date",
@@ -45,8 +46,6 @@ COLUMNS = (
     "recorded_by_name",
     "note",
 )
-# What a spreadsheet would run as a formula at the start of a cell of free text.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def name_in(name: dict[str, Any], lang: str) -> str:
@@ -57,33 +56,12 @@ def name_in(name: dict[str, Any], lang: str) -> str:
     return ""
 
 
-def mad(centimes: int | None) -> str:
-    """Centimes as dirhams, exactly: 96050 -> "960.50"."""
-    if centimes is None:
-        return ""
-    sign = "-" if centimes < 0 else ""
-    whole, rest = divmod(abs(centimes), 100)
-    return f"{sign}{whole}.{rest:02d}"
-
-
-def spreadsheet_text(value: Any) -> str:
-    """Free text as a cell that stays text in a spreadsheet."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
 def filename(cooperative: str, today: str) -> str:
     return f"ledger-{cooperative}-{today}.csv"
 
 
 def streamed(pool: Any, cooperative: str, lang: str) -> Iterator[str]:
-    """``rows`` on a connection of its own from ``pool``: a streamed answer outlives the
-    request, whose connection goes back to the pool when the view returns."""
-    db = pool.acquire()
-    try:
-        yield from rows(db, cooperative, lang)
-    finally:
-        pool.release(db)
+    return on_own_connection(pool, lambda db: rows(db, cooperative, lang))
 
 
 def rows(db: sqlite_utils.Database, cooperative: str, lang: str) -> Iterator[str]:
