@@ -94,6 +94,17 @@ class SyncRequestSchema(Schema):
         load_default=True,
         metadata={"description": "false: push only, no changes in the answer.", "example": True},
     )
+    revs = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "true: each change carries its `_revisions` (the winner's "
+            "ancestry) and, when the document has other leaves (conflicts, deleted ones "
+            "too), `_leaves`: those revisions with their own `_revisions`. Stored with "
+            "`new_edits: false`, they give the device the server's revision tree, as "
+            "CouchDB's replication does (the PouchDB plugin in clients/js asks for it).",
+            "example": True,
+        },
+    )
 
 
 class PushResultSchema(Schema):

@@ -116,7 +116,8 @@ def sync(
     elif request.get("pull", True):
         budget = min(request.get("max_bytes") or limits.page_bytes, limits.max_page_bytes)
         first = not docs and since == 0
-        answer.update(pull(store, user_id, device, since, visible, budget, first))
+        revs = request.get("revs", False)
+        answer.update(pull(store, user_id, device, since, visible, budget, first, revs))
     else:
         answer.update({"changes": [], "cursor": since, "more": False})
     return answer
@@ -230,12 +231,14 @@ def pull(
     visible: Visible,
     max_bytes: int,
     first: bool = False,
+    revs: bool = False,
 ) -> dict[str, Any]:
     """Changes after ``since`` up to ``max_bytes`` of JSON (at least one), and the cursor.
 
     ``first``: a device with nothing needs no deletions or removals. Only a named device
     that never pushed can be known to have nothing (a push with ``pull: false`` leaves
-    the cursor at 0); without a device id the deletions are always sent.
+    the cursor at 0); without a device id the deletions are always sent. ``revs``: each
+    change with its history and other leaves (:func:`with_history`).
     """
     db = store.db
     with read_snapshot(db):
@@ -263,6 +266,8 @@ def pull(
             bodies = winner_bodies(db, list(rows.values()))
             for doc_id, seq in picked:
                 entry = _entry(rows.get(doc_id), bodies, visible, first, echoes)
+                if entry is not None and revs and not entry.get("_removed"):
+                    entry = with_history(db, rows[doc_id], entry)
                 if entry is not None:
                     size = len(dumps(entry).encode("utf-8")) + 1
                     if changes and used + size > max_bytes:
@@ -316,6 +321,34 @@ def render_winner(row: DocRow, body: dict[str, Any]) -> dict[str, Any]:
     if conflicts:
         doc["_conflicts"] = conflicts
     return doc
+
+
+def with_history(db: sqlite_utils.Database, row: DocRow, entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` (the winner, or its tombstone) with what a device needs to hold the
+    server's revision tree: the winner's ``_revisions``, and every other leaf (live
+    conflicts and deleted branches alike) in ``_leaves``, each with its own. CouchDB's
+    replication brings the same: ``_changes?style=all_docs`` names every leaf, and
+    ``_bulk_get?revs=true`` fetches each with its ancestry."""
+    out = {**entry, "_revisions": revtree.to_revisions(row.tree, row.winner)}
+    others = [rev for rev in revtree.leaves(row.tree) if rev != row.winner]
+    if not others:
+        return out
+    marks = ",".join("?" * len(others))
+    stored = dict(
+        db.execute(
+            f"SELECT rev, body FROM revs WHERE doc_id = ? AND rev IN ({marks})", [row.id, *others]
+        ).fetchall()
+    )
+    leaves = []
+    for rev in others:
+        body = json.loads(stored[rev]) if stored.get(rev) else {}
+        leaf = {"_id": row.id, "_rev": rev, **body}
+        if row.tree[rev].deleted:
+            leaf["_deleted"] = True
+        leaf["_revisions"] = revtree.to_revisions(row.tree, rev)
+        leaves.append(leaf)
+    out["_leaves"] = leaves
+    return out
 
 
 def winner_bodies(db: sqlite_utils.Database, rows: list[DocRow]) -> dict[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sync.compact.batch import dumps, read_snapshot, render_winner, winner_bodies
+from sync.compact.batch import dumps, read_snapshot, render_winner, winner_bodies, with_history
 from sync.store import revtree
 from sync.store.documents import DocRow, DocumentStore
 from sync.store.reads import Visible
@@ -41,8 +41,11 @@ def _where(visible: Visible, after: str | None) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def lines(store: DocumentStore, visible: Visible, after: str | None = None) -> Iterator[bytes]:
-    """The snapshot as NDJSON lines (UTF-8 bytes), read in one transaction."""
+def lines(
+    store: DocumentStore, visible: Visible, after: str | None = None, revs: bool = False
+) -> Iterator[bytes]:
+    """The snapshot as NDJSON lines (UTF-8 bytes), read in one transaction; with
+    ``revs``, each document with its history and other leaves (``with_history``)."""
     db = store.db
     with read_snapshot(db):
         seq = store.update_seq()
@@ -63,9 +66,11 @@ def lines(store: DocumentStore, visible: Visible, after: str | None = None) -> I
                 for r in found
             ]
             bodies = winner_bodies(db, rows)
-            out = [
-                dumps(render_winner(row, bodies[row.id])) + "\n" for row in rows if row.id in bodies
-            ]
+            out = []
+            for row in rows:
+                if row.id in bodies:
+                    doc = render_winner(row, bodies[row.id])
+                    out.append(dumps(with_history(db, row, doc) if revs else doc) + "\n")
             yield "".join(out).encode()
             last = rows[-1].id
         yield (dumps({"done": True, "seq": seq, "docs": total}) + "\n").encode()

@@ -74,12 +74,13 @@ def first_sync_snapshot(db: str):
     check_db(db)
     ctx = context()
     after = request.args.get("after") or None
+    revs = request.args.get("revs") in ("true", "1")
     face = current()
     gzip = compression.client_accepts_gzip()
     level = face.settings.gzip_level
     # The stream outlives the view (like a longpoll): it owns its connection.
     conn = face.connections.acquire()
-    lines = snapshot.lines(face.open_store(conn), ctx.visible, after)
+    lines = snapshot.lines(face.open_store(conn), ctx.visible, after, revs)
 
     def body():
         try:
