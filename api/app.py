@@ -79,7 +79,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
             return response
         try:
-            order_feed.process(hirfa.store())
+            order_feed.process(hirfa.store(), settings.media_dir)
             training_feed.process(hirfa.store(), settings.public_url)
             bulk_feed.process(hirfa.store())
         except Exception:  # the write is committed; the dispatcher's pass will catch up

@@ -75,7 +75,7 @@ def make_dispatcher(
 
     def before_pass(db, now: float) -> None:
         # Orders that changed by sync or replication get their notifications here too.
-        order_feed.process(hirfa.store(db))
+        order_feed.process(hirfa.store(db), settings.media_dir)
         training_feed.process(hirfa.store(db), settings.public_url)
         bulk_feed.process(hirfa.store(db))
         # The lists' index follows what phones and the hub wrote, so the next list read

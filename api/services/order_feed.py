@@ -9,7 +9,9 @@ Products are followed here, on the same checkpoint, rather than by a follower of
 own: a reservation and the product's conflict touch the same document, and one pass in
 feed order, advancing one checkpoint with its effects, settles both with no second
 lock or second place to run it from. The replicator resolves what the hub brings in
-with the same rule; this catches what phones push through /sync.
+with the same rule; this catches what phones push through /sync. A listing's photos are
+followed on the same checkpoint too: one pushed after its bytes were uploaded becomes
+ready here (api/services/photo_docs.py, ``ready_if_uploaded``).
 
 REST writes call ``settle``/``notify`` in their own transaction (the transactional
 outbox). Everything else is found by ``process``, which reads the changes feed from a
@@ -33,7 +35,7 @@ from sync.store import revtree
 from sync.store.database import write_transaction
 from sync.store.documents import DocumentStore
 
-from . import order_states, outbox, stock
+from . import order_states, outbox, photo_docs, stock
 from .directory import coordinators_of
 
 log = logging.getLogger("hirfa.orders")
@@ -51,13 +53,15 @@ def _checkpoint(db: sqlite_utils.Database) -> int:
 def _changed(db: sqlite_utils.Database, since: int) -> list[tuple[str, int]]:
     return db.execute(
         "SELECT id, seq FROM docs WHERE seq > ? AND (id LIKE 'order:%' OR id LIKE 'product:%' "
-        "OR id LIKE 'cooperative:%' OR id LIKE 'artisan:%') ORDER BY seq LIMIT ?",
+        "OR id LIKE 'cooperative:%' OR id LIKE 'artisan:%' OR id LIKE 'photo:%') "
+        "ORDER BY seq LIMIT ?",
         [since, BATCH],
     ).fetchall()
 
 
-def process(store: DocumentStore) -> int:
-    """Settle the orders and products changed since the checkpoint; returns how many."""
+def process(store: DocumentStore, media_dir: str | None = None) -> int:
+    """Settle the orders and products changed since the checkpoint, and, given the media
+    folder, mark ready the photos whose bytes came first; returns how many."""
     db = store.db
     if not _changed(db, _checkpoint(db)):  # the common case, without the write lock
         if store.update_seq() - _checkpoint(db) > SKIP_AHEAD:
@@ -71,6 +75,9 @@ def process(store: DocumentStore) -> int:
         for doc_id, _ in rows:
             if doc_id.startswith(FIELD_MERGED):
                 settle_product(store, doc_id)
+            elif doc_id.startswith(PHOTO):
+                if media_dir is not None:
+                    photo_docs.ready_if_uploaded(store, doc_id, media_dir)
             else:
                 settle(store, doc_id)
         # Our own writes above are settled already: skip past them when we saw everything.
@@ -79,6 +86,7 @@ def process(store: DocumentStore) -> int:
     return len(rows)
 
 
+PHOTO = "photo:"
 # Settled field by field (product_edit): products and the directory's profiles.
 FIELD_MERGED_TYPES = ("product", "cooperative", "artisan")
 FIELD_MERGED = tuple(f"{kind}:" for kind in FIELD_MERGED_TYPES)

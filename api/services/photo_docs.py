@@ -121,6 +121,20 @@ def mark_ready(
     return updated
 
 
+def ready_if_uploaded(store: DocumentStore, doc_id: str, media_dir: str | Path) -> bool:
+    """A pending photo whose bytes the pipeline already has becomes ready: the document
+    reached the server after its upload (a phone back online may upload first and sync
+    after), so no upload will come to mark it. Returns whether it did."""
+    body = store.winner_body(doc_id)
+    if not body or body.get("type") != "photo" or body.get("status") != "pending":
+        return False
+    sha = body.get("sha256")
+    info = media.load(media_dir, sha) if isinstance(sha, str) else None
+    if info is None:
+        return False
+    return doc_id in mark_ready(store, info.sha256, info.width, info.height)
+
+
 def media_ready(store: DocumentStore, info: Any, *, for_hub: bool = False) -> list[str]:
     """Callback for the media pipeline once it has processed ``info.sha256``: the photo
     documents become ready, and, on a server with a hub, the derivatives go in a
