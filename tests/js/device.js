@@ -431,7 +431,9 @@ async function readStdin() {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function main() {
+// Runs the op list on stdin against the state dir's PouchDB with the ops of
+// `table` (tests/js/plugin_device.js passes these ops and its own).
+async function main(table) {
   const stateDir = process.argv[2];
   if (!stateDir) {
     throw new FatalError('usage: node device.js <state-dir> < ops.json');
@@ -448,7 +450,7 @@ async function main() {
   const db = new PouchDB(path.join(path.resolve(stateDir), 'pouch'));
   try {
     for (const [index, op] of list.entries()) {
-      const fn = Object.prototype.hasOwnProperty.call(ops, op.op) ? ops[op.op] : undefined;
+      const fn = Object.prototype.hasOwnProperty.call(table, op.op) ? table[op.op] : undefined;
       if (!fn) {
         throw new FatalError(`unknown op ${JSON.stringify(op.op)} at index ${index}`);
       }
@@ -468,14 +470,28 @@ async function main() {
   }
 }
 
-main().then(
-  () => {
-    emit({event: 'done'});
-    // Keep-alive sockets to remotes would otherwise hold the process open.
-    process.exit(0);
-  },
-  (err) => {
-    emit({event: 'error', message: err instanceof FatalError ? err.message : String(err.stack || err)});
-    process.exit(1);
-  },
-);
+// Exit once stdout has taken every line: a result of more than a pipe's buffer (64 KB)
+// was seen cut when the process exited right after writing it.
+function exitAfterFlush(code) {
+  process.stdout.write('', () => process.exit(code));
+}
+
+function start(table) {
+  main(table).then(
+    () => {
+      emit({event: 'done'});
+      // Keep-alive sockets to remotes would otherwise hold the process open.
+      exitAfterFlush(0);
+    },
+    (err) => {
+      emit({event: 'error', message: err instanceof FatalError ? err.message : String(err.stack || err)});
+      exitAfterFlush(1);
+    },
+  );
+}
+
+module.exports = {ops, start, emit, required, serializeError, isExpected, remoteDb, FatalError};
+
+if (require.main === module) {
+  start(ops);
+}

@@ -157,6 +157,8 @@ class RunningDevice:
 class PouchDevice:
     """A PouchDB database in ``state_dir``, driven by lists of ops (see tests/js/device.js)."""
 
+    script = DEVICE_JS  # the Node script that runs the ops
+
     def __init__(self, state_dir: str | Path) -> None:
         require_node_modules()
         self.state_dir = Path(state_dir)
@@ -165,7 +167,7 @@ class PouchDevice:
     def start(self, ops: list[dict], event_timeout: float = EVENT_TIMEOUT) -> RunningDevice:
         """Start running ``ops``; read events from the returned RunningDevice."""
         proc = subprocess.Popen(
-            ["node", str(DEVICE_JS), str(self.state_dir)],
+            ["node", str(self.script), str(self.state_dir)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
