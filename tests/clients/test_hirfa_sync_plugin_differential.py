@@ -12,6 +12,7 @@ import requests
 
 from api.services import order_feed
 from tests.support.compact import product
+from tests.support.ledger import movement
 from tests.support.plugin_device import server_rev_trees
 
 PHOTO = "the bytes of a photo; " * 40
@@ -54,6 +55,24 @@ def first_round(store, url, headers) -> None:
                 "_revisions": revisions("a", "d", "e"),
             },
         ],
+        new_edits=False,
+    )
+    # a conflict no rule settles (one movement recorded differently on two phones): both
+    # devices must hold it live, with its deleted third branch, as the server does
+    wool = movement("movement:twice", owner="art_fatima", kind="use", quantity=500,
+                    **{"from": "artisan:art_fatima"})  # fmt: skip
+    store.bulk_docs(
+        [
+            {**wool, "_rev": "1-a", "_revisions": revisions("a")},
+            {**wool, "_rev": "2-b", "_revisions": revisions("a", "b")},
+            {**wool, "quantity": 700, "_rev": "2-c", "_revisions": revisions("a", "c")},
+            {
+                "_id": wool["_id"],
+                "_rev": "3-e",
+                "_deleted": True,
+                "_revisions": revisions("a", "d", "e"),
+            },
+        ],  # fmt: skip
         new_edits=False,
     )
     data = base64.b64encode(PHOTO.encode()).decode()
@@ -126,6 +145,13 @@ def test_the_plugin_and_pouchdbs_replicator_build_the_same_trees(server, store, 
     first_round(store, url, headers)
     pull_both()
     compare(replicator, plugin, store)
+    # the unsettled conflict is held live on both, with its deleted branch
+    leaves = plugin.rev_trees()["movement:twice"]
+    assert sorted((leaf["rev"], leaf["deleted"]) for leaf in leaves) == [
+        ("2-b", False),
+        ("2-c", False),
+        ("3-e", True),
+    ]
     second_round(store, url, headers)
     pull_both()
     compare(replicator, plugin, store)
