@@ -1,7 +1,9 @@
 """Sync on bad links: PouchDB→pouchdb-server (baseline), PouchDB→Hirfa /sync, compact→Hirfa.
 
-Every client talks through bench/link_emulator.py (loopback, 3G, EDGE), which also counts
-the bytes on the wire. Each scenario starts from fresh servers and a fresh device; the
+The compact path is PouchDB with the hirfa-sync plugin (clients/js) in Node, what an app
+gets; the Python reference client (sync/compact/client.py) runs beside it as a fourth
+path. Every client talks through bench/link_emulator.py (loopback, 3G, EDGE), which also
+counts the bytes on the wire. Each scenario starts from fresh servers and a fresh device; the
 set-up runs unshaped and only the measured step runs on the shaped link. The compact
 protocol's server-alone figures come from bench/compact_ingest.py.
 """
@@ -36,7 +38,10 @@ REPO = Path(__file__).resolve().parent.parent
 POUCH_JS = Path(__file__).resolve().parent / "pouch_lowbw.js"
 OUTPUT = REPO / "var" / "bench" / "low_bandwidth.json"
 BASELINE = "PouchDB→pouchdb-server"
-PATHS = (BASELINE, "PouchDB→Hirfa /sync", "compact→Hirfa")
+PLUGIN = "compact→Hirfa"  # PouchDB + clients/js: the path the compact protocol's aims are for
+REFERENCE = "compact (Python reference)→Hirfa"
+PATHS = (BASELINE, "PouchDB→Hirfa /sync", PLUGIN, REFERENCE)
+DEVICE = "bench-device"
 WORDS = (
     "laine tissée main teinte henné indigo garance motifs berbères Moyen Atlas nœuds serrés "
     "franges coopérative pièce unique couleurs naturelles tapis zerbia argile poterie four "
@@ -137,8 +142,13 @@ def pouchdb_env(server: PouchDBServer) -> Iterator[Env]:
 
 
 class PouchRunner:
-    def __init__(self, state: str, url: str, headers: dict[str, str]):
-        self.job = {"state_dir": state, "url": url, "headers": headers}
+    """PouchDB in Node (bench/pouch_lowbw.js): replication, or with ``hirfa`` (the plugin's
+    options) one ``db.hirfaSync()`` per run, direction "hirfa"."""
+
+    def __init__(
+        self, state: str, url: str, headers: dict[str, str], hirfa: dict[str, Any] | None = None
+    ):
+        self.job = {"state_dir": state, "url": url, "headers": headers, "hirfa": hirfa}
 
     def run(self, direction: str, docs: list[dict] | None = None) -> dict[str, Any]:
         job = {**self.job, "direction": direction, "docs": docs or []}
@@ -170,12 +180,20 @@ def scenario(path: str, workload: str, network: Network, env: Env, n_first: int)
     who = "coordinator" if workload == "first_sync" else "artisan"
     with ShapedLink(*env.host_port) as link, tempfile.TemporaryDirectory() as state:
         url = f"http://127.0.0.1:{link.port}{env.db_path}"
-        compact = path == "compact→Hirfa"
-        runner = (
-            CompactRunner(url, env.token(who))
-            if compact
-            else PouchRunner(state, url, env.headers(who))
-        )
+        compact = path == REFERENCE
+        runner: Any
+        if compact:
+            runner = CompactRunner(url, env.token(who))
+        elif path == PLUGIN:
+            # snapshot: true, not 'auto': a server without _snapshot fails the run instead
+            # of being measured through pages.
+            hirfa = {"token": env.token(who), "device": DEVICE, "snapshot": True}
+            runner = PouchRunner(state, url, {}, hirfa)
+        else:
+            runner = PouchRunner(state, url, env.headers(who))
+        direction = {"push100": "push", "noop": "sync"}.get(workload, "pull")
+        if path == PLUGIN:
+            direction = "hirfa"  # every plugin sync pushes and pulls
         push_docs: list[dict] = []
         if workload == "push100":
             push_docs = listings(100, "push", seed=100)
@@ -183,6 +201,8 @@ def scenario(path: str, workload: str, network: Network, env: Env, n_first: int)
                 runner.client.sync()
                 for doc in push_docs:
                     runner.client.put(doc)
+            elif path == PLUGIN:
+                runner.run("hirfa")  # the device's first sync: the measured one then pushes
         elif workload == "first_sync":
             env.seed(listings(n_first, "coop"))
         else:  # noop and pull20: a device in sync with 100 listings
@@ -190,7 +210,7 @@ def scenario(path: str, workload: str, network: Network, env: Env, n_first: int)
             if compact:
                 runner.run(lambda c: c.first_sync())
             else:
-                runner.run("sync")
+                runner.run("hirfa" if path == PLUGIN else "sync")
             if workload == "pull20":
                 env.modify([f"product:mine-{i:05d}" for i in range(0, 100, 5)])
         link.use(network)
@@ -199,7 +219,6 @@ def scenario(path: str, workload: str, network: Network, env: Env, n_first: int)
             step = {"first_sync": lambda c: c.first_sync()}.get(workload, lambda c: c.sync())
             result = runner.run(step)
         else:
-            direction = {"push100": "push", "noop": "sync"}.get(workload, "pull")
             result = runner.run(direction, push_docs)
         up1, down1 = link.counters()
     return {

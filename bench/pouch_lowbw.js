@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// One timed PouchDB replication on a device that persists, for bench/low_bandwidth.py.
+// One timed PouchDB sync on a device that persists, for bench/low_bandwidth.py.
 //
 //   node bench/pouch_lowbw.js < job.json
 //
-// job: {state_dir, url, headers, direction: "push"|"pull"|"sync", docs (loaded into the
-// device first, untimed)}. The device is a LevelDB PouchDB in state_dir that survives
-// between jobs, like a phone, so a second job finds its checkpoints. Prints one JSON
-// line: {ok, seconds, requests, docs_read, docs_written, errors}. Only the replication
-// is timed: Node's start-up and the local writes do not count.
+// job: {state_dir, url, headers, direction: "push"|"pull"|"sync"|"hirfa", docs (loaded
+// into the device first, untimed), hirfa (direction "hirfa": {token, device, snapshot})}.
+// "push", "pull" and "sync" are PouchDB's replication; "hirfa" is one db.hirfaSync() of
+// the compact-protocol plugin (clients/js), the path an app using it takes. The device is
+// a LevelDB PouchDB in state_dir that survives between jobs, like a phone, so a second
+// job finds its checkpoints. Prints one JSON line: {ok, seconds, requests, docs_read,
+// docs_written, errors}. Only the sync is timed: Node's start-up and the local writes do
+// not count.
 'use strict';
 
 const path = require('path');
@@ -15,6 +18,7 @@ const util = require('util');
 const {performance} = require('perf_hooks');
 
 const PouchDB = require(path.join(__dirname, '..', 'tests', 'js', 'node_modules', 'pouchdb'));
+PouchDB.plugin(require(path.join(__dirname, '..', 'clients', 'js')));
 
 for (const method of ['log', 'info', 'warn', 'error', 'debug']) {
   console[method] = (...args) => process.stderr.write(util.format(...args) + '\n');
@@ -28,6 +32,23 @@ async function readStdin() {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+// The plugin's own requests, counted through its injectable fetch.
+async function hirfaSync(local, job, count) {
+  const {token, ...options} = job.hirfa;
+  const fetch = (reqUrl, opts) => {
+    count();
+    return globalThis.fetch(reqUrl, opts);
+  };
+  const summary = await local.hirfaSync(job.url, {...options, token: () => token, fetch});
+  const refused = [...summary.forbidden, ...summary.rejected];
+  return {
+    ok: summary.ok && refused.length === 0,
+    docs_read: summary.pulled,
+    docs_written: summary.pushed,
+    errors: refused.map((r) => `${r.id}: ${r.reason}`),
+  };
+}
+
 async function main() {
   const job = await readStdin();
   const local = new PouchDB(path.join(path.resolve(job.state_dir), 'device'));
@@ -39,7 +60,7 @@ async function main() {
     requests += 1;
     return PouchDB.fetch(reqUrl, opts);
   };
-  const remote = new PouchDB(job.url, {fetch});
+  const remote = job.direction === 'hirfa' ? null : new PouchDB(job.url, {fetch});
   try {
     if (job.docs && job.docs.length) {
       const failed = (await local.bulkDocs(job.docs)).filter((row) => !row.ok);
@@ -50,7 +71,11 @@ async function main() {
     const started = performance.now();
     let info;
     try {
-      if (job.direction === 'push') {
+      if (job.direction === 'hirfa') {
+        info = await hirfaSync(local, job, () => {
+          requests += 1;
+        });
+      } else if (job.direction === 'push') {
         info = await PouchDB.replicate(local, remote);
       } else if (job.direction === 'pull') {
         info = await PouchDB.replicate(remote, local);
@@ -75,7 +100,9 @@ async function main() {
       errors: (info.errors || []).slice(0, 3).map((e) => String((e && e.message) || e)),
     };
   } finally {
-    await remote.close().catch(() => {});
+    if (remote) {
+      await remote.close().catch(() => {});
+    }
     await local.close();
   }
 }
