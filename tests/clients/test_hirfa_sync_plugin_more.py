@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.support.compact import product
 from tests.support.documents import product_body
+from tests.support.pouchdb_server import free_port
 
 
 def test_live_mode_pushes_a_local_edit_without_another_call_and_cancel_resolves(
@@ -92,3 +93,15 @@ def test_pages_pulled_between_push_batches_are_not_pushed_back(server, store, to
     assert (summary["pushed"], summary["pulled"]) == (25, 20), summary
     again = phone.synced(url, fatima)
     assert (again["pushed"], again["pulled"]) == (0, 0), again
+
+
+def test_a_first_sync_that_cannot_reach_the_server_gives_up_after_its_retries(device):
+    # Nothing listens on this port: an app offline on its first sync. Each attempt asks
+    # for the token first, so the calls count the attempts: `retries` resends, no more
+    # (the snapshot once took a refused connection for a cut and tried 20 parts of 3).
+    phone = device("phone-offline")
+    url = f"http://127.0.0.1:{free_port()}/sync/hirfa"
+    op = phone.sync_op(url, "any", snapshot=True, retries=2, backoff={"initial": 1, "max": 2})
+    result = phone.result(op)
+    assert not result["ok"], result
+    assert len(result["token_calls"]) == 3, result["token_calls"]

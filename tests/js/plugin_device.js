@@ -24,6 +24,18 @@
 //               so the differential test reads as what it compares.
 //   has_plugin  -> has (whether PouchDB has hirfaSync), upload (whether the
 //               plugin exports an upload helper)
+//   upload_photo url token file_b64 owner cooperative [product_id] [sync_url]
+//               [device] [options]: the plugin's uploadPhoto(db, {url, token: () =>
+//               token, file, owner, cooperative, productId, tus, ...options}) with
+//               tests/js's tus-js-client; with sync_url, beforeUpload is one
+//               hirfaSync there as `device` (no resends, 10-50 ms backoff: a first
+//               sync's snapshot retries a refused connection 20 times, ignoring
+//               `retries`). Emits {"event":"upload", name:
+//               "answered", data: the helper's answer} as soon as it answers, then
+//               "request" {method, offset, status, upload_offset} per tus answer
+//               and "retry" {attempt, status, message} per failed tus request,
+//               and waits for the upload (options.wait false or not)
+//                 -> answer {id, rev, sha256}, completed, url | error
 'use strict';
 
 const path = require('path');
@@ -120,6 +132,39 @@ const ops = {
     }
   },
 
+  async upload_photo(db, op) {
+    const token = required(op, 'token');
+    const options = {
+      ...(op.options || {}),
+      url: required(op, 'url'),
+      token: () => token,
+      file: Buffer.from(required(op, 'file_b64'), 'base64'),
+      owner: required(op, 'owner'),
+      cooperative: required(op, 'cooperative'),
+      productId: op.product_id,
+      tus: watchedTus((name, data) => emit({event: 'upload', name, data})),
+    };
+    if (op.sync_url) {
+      options.beforeUpload = () => db.hirfaSync(op.sync_url, {
+        token: () => token, device: op.device || 'photo-device',
+        retries: 0, backoff: {initial: 10, max: 50}, timeout: 5000,
+      });
+    }
+    let answer;
+    try {
+      answer = await plugin.uploadPhoto(db, options);
+    } catch (err) {
+      return {ok: false, error: serializeError(err)};
+    }
+    const {uploaded, ...rest} = answer;
+    emit({event: 'upload', name: 'answered', data: rest});
+    try {
+      return {ok: true, answer: rest, completed: true, url: await uploaded};
+    } catch (err) {
+      return {ok: true, answer: rest, completed: false, error: serializeError(err)};
+    }
+  },
+
   async get_leaves(db, op) {
     const id = required(op, 'id');
     const leaves = await leavesOf(db, id);
@@ -148,5 +193,34 @@ const ops = {
     return device.ops.replicate(db, op);
   },
 };
+
+// tus-js-client with every answer and every retry reported, through the hooks the
+// helper leaves free (it sets onBeforeRequest itself). The retry rule is tus-js-client
+// 4's default (not exported): anything but a 4xx, or a 409/423.
+function watchedTus(report) {
+  // The photo helper's tus (an optional peer dependency of the plugin), from tests/js:
+  // clients/js/node_modules is not installed by `make test`. Required here, so a stale
+  // tests/js/node_modules fails only this op.
+  const tus = require('tus-js-client');
+  class Upload extends tus.Upload {
+    constructor(file, options) {
+      super(file, {
+        ...options,
+        onAfterResponse: (req, res) => report('request', {
+          method: req.getMethod(),
+          offset: req.getHeader('Upload-Offset') === undefined ? null : Number(req.getHeader('Upload-Offset')),
+          status: res.getStatus(),
+          upload_offset: res.getHeader('Upload-Offset') === undefined ? null : Number(res.getHeader('Upload-Offset')),
+        }),
+        onShouldRetry: (err, attempt) => {
+          const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+          report('retry', {attempt, status, message: String(err.message).slice(0, 300)});
+          return !(status >= 400 && status < 500) || status === 409 || status === 423;
+        },
+      });
+    }
+  }
+  return {...tus, Upload};
+}
 
 device.start(ops);

@@ -71,6 +71,9 @@ function startUpload(tus, source, options, meta) {
       fingerprint: async () => `hirfa-photo:${options.url}:${meta.sha256}`,
       removeFingerprintOnSuccess: true,
       storeFingerprintForResuming: true,
+      // Where the upload's URL is kept between runs: the browser's localStorage by default;
+      // in Node none, unless the app passes one (tus-js-client's UrlStorage).
+      ...(options.urlStorage ? { urlStorage: options.urlStorage } : {}),
       onBeforeRequest: async (req) => {
         req.setHeader('Authorization', await bearer(options.token)); // a fresh token each time
       },
@@ -102,15 +105,23 @@ async function uploadPhoto(db, options) {
   const bytes = await bytesOf(file);
   const sha256 = await sha256Hex(bytes);
   const id = options.id || randomId();
-  const written = await db.put(
-    photoDoc({ id, owner, cooperative, sha256, productId: options.productId, extra: options.fields }),
-  );
-  if (options.productId && options.addToProduct !== false) {
+  // Called again for a photo already listed (its upload failed, the app restarted): the
+  // document stays as it is and only the upload starts again.
+  const listed = options.id ? await db.get(id).catch(() => null) : null;
+  if (listed && listed.sha256 !== sha256) {
+    throw new TypeError(`uploadPhoto: ${id} is a photo of other bytes`);
+  }
+  const written = listed
+    ? { rev: listed._rev }
+    : await db.put(
+      photoDoc({ id, owner, cooperative, sha256, productId: options.productId, extra: options.fields }),
+    );
+  if (!listed && options.productId && options.addToProduct !== false) {
     await attachToProduct(db, options.productId, id);
   }
   if (typeof options.beforeUpload === 'function') {
-    // Typically a sync, so the server holds the pending document before the bytes are
-    // processed: the server marks ready the photo documents it holds at that moment.
+    // Typically a sync, so the listing reaches the server before the bytes, which take
+    // longest on a slow link (the server marks the photo ready whichever comes first).
     try {
       await options.beforeUpload({ id, sha256 });
     } catch (_) {

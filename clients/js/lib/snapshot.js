@@ -45,10 +45,14 @@ class Snapshot {
     for (let part = 0; ; part += 1) {
       if (part > RESUME_LIMIT) throw new Error(`the snapshot did not complete in ${part} attempts`);
       let finished;
+      this.answered = false;
       try {
         finished = await this.part(state);
       } catch (err) {
         if (err.cancelled || err.status) throw err; // refusals are not cuts
+        // No answer at all: the transport has already spent `retries` on it, so an app
+        // offline on its first sync hears so at once. A cut mid-stream resumes.
+        if (!this.answered) throw err;
         await sleep(backoffDelay(Math.min(part, 6), this.session.transport.backoff), this.session.signal);
         state = checkpoint.value.snapshot || state;
         continue;
@@ -62,6 +66,7 @@ class Snapshot {
   async part(state) {
     const { transport, checkpoint } = this.session;
     const response = await transport.stream(this.url(state.after));
+    this.answered = true;
     this.requests += 1;
     let seq = state.seq;
     let after = state.after;
