@@ -199,8 +199,8 @@ const ops = {
 // 4's default (not exported): anything but a 4xx, or a 409/423.
 function watchedTus(report) {
   // The photo helper's tus (an optional peer dependency of the plugin), from tests/js:
-  // clients/js/node_modules is not installed by `make test`. Required here, so a stale
-  // tests/js/node_modules fails only this op.
+  // under `make test` the plugin's folder has no packages of its own. Required here, so a
+  // stale tests/js/node_modules fails only this op.
   const tus = require('tus-js-client');
   class Upload extends tus.Upload {
     constructor(file, options) {
