@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from api import create_app
-from api.errors import InvalidRefreshToken, TooManyRequests
+from api.errors import InvalidRefreshToken, InvalidToken, TokenExpired, TooManyRequests
 from api.services import accounts, sessions, throttle, tokens
 from seed import populate
 from sync.store.database import connect
@@ -317,6 +317,32 @@ def test_access_token_expires(client, app):
     )
     assert _me(client, old).get_json()["error"]["code"] == "token_expired"
     assert _me(client, session["access_token"]).status_code == 200
+
+
+def test_a_verified_token_is_still_refused_once_it_expires(client, app):
+    """Verified claims are kept between requests; the clock is checked at every use."""
+    settings = app.extensions["hirfa"].settings
+    session = _login(client).get_json()
+    token = session["access_token"]
+    assert _me(client, token).status_code == 200  # verified, and kept
+    claims = tokens.decode_access_token(settings, token)
+    leeway = tokens.LEEWAY_SECONDS
+    tokens.decode_access_token(settings, token, now=claims["exp"] + leeway - 1)
+    with pytest.raises(TokenExpired):
+        tokens.decode_access_token(settings, token, now=claims["exp"] + leeway)
+    with pytest.raises(InvalidToken):  # before its iat: not yet valid
+        tokens.decode_access_token(settings, token, now=claims["iat"] - leeway - 1)
+    assert _me(client, token).status_code == 200
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf", "exp"])
+def test_a_token_whose_times_are_no_integers_is_refused_every_time(client, app, claim):
+    claims, settings = _claims(app)
+    token = jwt.encode({**claims, claim: "soon"}, settings.jwt_signing_key, algorithm="HS256")
+    for _ in range(2):  # the second time its signature is known good: still refused
+        response = _me(client, token)
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "invalid_token"
 
 
 def test_refresh_rotates_and_the_new_token_works(client):
