@@ -15,6 +15,7 @@ from schemas.phones import InvalidPhone, normalise_phone
 from . import cli_backup, cli_media, cli_push, cli_replication, cli_training, migrations, workers
 from .errors import AppError
 from .services import accounts
+from .serving import KeepAliveRequestHandler
 from .state import hirfa as _hirfa
 
 
@@ -85,7 +86,8 @@ def create_user(role, phone, display_name, secret, cooperatives, locale) -> None
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 def serve(host: str, port: int) -> None:
-    """Serve the API (threaded), printing the address and the demo accounts."""
+    """Serve the API (threaded, connections kept alive), printing the address and the demo
+    accounts."""
     settings = _hirfa().settings
     click.echo(f"Hirfa ({settings.env}) — store {settings.store_path}")
     if not settings.couchdb_url:
@@ -100,7 +102,7 @@ def serve(host: str, port: int) -> None:
     if running.replication is not None:
         click.echo(f"CouchDB replica: {running.replication.client.safe_url} (worker started)")
     try:
-        run_simple(host, port, app, threaded=True)
+        run_simple(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
     finally:
         running.stop()
 

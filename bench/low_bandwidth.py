@@ -5,7 +5,9 @@ gets; the Python reference client (sync/compact/client.py) runs beside it as a f
 path. Every client talks through bench/link_emulator.py (loopback, 3G, EDGE), which also
 counts the bytes on the wire. Each scenario starts from fresh servers and a fresh device; the
 set-up runs unshaped and only the measured step runs on the shaped link. The compact
-protocol's server-alone figures come from bench/compact_ingest.py.
+protocol's server-alone figures come from bench/compact_ingest.py. The listing of a product
+with three photos (tus uploads, then one _sync: bench/photo_listing.py) is its own table,
+measured against the time its bytes need on the link, with the TCP connections counted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import requests
 
 from api import state
-from bench import compact_ingest
+from bench import compact_ingest, photo_listing
 from bench.link_emulator import NETWORKS, Network, ShapedLink
 from bench.sync_pouchdb import environment
 from sync.compact.client import CompactClient
@@ -286,10 +288,13 @@ def run(quick: bool = False, full: bool = False, networks: list[str] | None = No
         f"low_bandwidth: {', '.join(networks)}{' (full: 5,000 docs)' if full else ''}", flush=True
     )
     rows = measure(networks, full, quick)
+    listing = photo_listing.measure([NETWORKS[name] for name in networks])
     server = compact_ingest.measure(quick)
     report = {"benchmark": "low_bandwidth", "full": full, "quick": quick, "results": rows,
-              "server_alone": server, "environment": environment()}  # fmt: skip
+              "photo_listing": listing, "server_alone": server,
+              "environment": environment()}  # fmt: skip
     print(table(rows))
+    print(photo_listing.table(listing))
     print("server alone (compact protocol): " + json.dumps(server))
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

@@ -6,18 +6,35 @@ stand in for a server that goes away in the middle of a sync.
 
 from __future__ import annotations
 
+import socket
 import threading
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from api import create_app
+from api.serving import KeepAliveRequestHandler
 from seed import populate
 from tests.support.apps import DEMO, make_config
 from tests.support.pouchdb_server import free_port
 
 
-class QuietHandler(WSGIRequestHandler):
+class QuietHandler(KeepAliveRequestHandler):
+    """`make run`'s handler (connections kept alive), silent, and known to its server so
+    that stopping it also ends the connections it kept open."""
+
+    def setup(self) -> None:
+        super().setup()
+        if hasattr(self.server, "open_connections"):  # LiveServer's; the benches' own: no
+            with self.server.open_lock:
+                self.server.open_connections.add(self.connection)
+
+    def finish(self) -> None:
+        if hasattr(self.server, "open_connections"):
+            with self.server.open_lock:
+                self.server.open_connections.discard(self.connection)
+        super().finish()
+
     def log_request(self, *args, **kwargs) -> None:
         pass
 
@@ -41,6 +58,8 @@ class LiveServer:
             "127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler
         )
         self._server.daemon_threads = True
+        self._server.open_connections = set()
+        self._server.open_lock = threading.Lock()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -49,6 +68,13 @@ class LiveServer:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            with self._server.open_lock:
+                kept = list(self._server.open_connections)
+            for sock in kept:  # a server that goes away takes its connections with it
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
             self._thread.join(timeout=10)
             self._server = None
 
