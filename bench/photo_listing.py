@@ -38,7 +38,7 @@ from tests.support.apps import DEMO
 from tests.support.live_server import LiveServer
 from tests.support.uploads import CHUNK, TUS
 
-PHOTO_SIZE = (1312, 984)  # ~118 KB as a JPEG at quality 85 (bench/course_download.picture)
+PHOTO_SIZE = (1312, 984)  # ~118 KB as a JPEG at quality 85 (`picture` in bench/course_download.py)
 ORDERS = ("sequential", "parallel")
 
 
