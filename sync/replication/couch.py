@@ -320,7 +320,13 @@ class CouchClient:
             return json.loads(b"".join(chunks).strip() or b"{}")
         except couch_http.HTTPError as exc:
             raise _refused(exc) from exc
-        except _LINK_ERRORS as exc:
+        except Exception as exc:
+            if self.aborted:
+                # abort() (another thread) closed the response under this read: http.client
+                # then fails in ways of its own, an AttributeError among them. Stopped.
+                return None
+            if not isinstance(exc, _LINK_ERRORS):
+                raise
             self.pool.close_all()
             raise HubUnreachable(f"longpoll: {type(exc).__name__}: {exc}") from exc
 
