@@ -5,7 +5,10 @@ as a formula; and rows streamed on a connection of their own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import csv
+import io
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
@@ -40,3 +43,38 @@ def on_own_connection(
         yield from rows(db)
     finally:
         pool.release(db)
+
+
+def csv_lines(columns: Iterable[str], pages: Iterable[Iterable[list[Any]]]) -> Iterator[str]:
+    """The CSV text: the BOM and the header, then each page of rows as one piece, so a
+    long export streams a page at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    yield BOM + buffer.getvalue()
+    for page in pages:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(page)
+        yield buffer.getvalue()
+
+
+class DisplayNames:
+    """Accounts' display names, each looked up once per export."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.known: dict[str, str] = {}
+
+    def __call__(self, user_id: str) -> str:
+        if user_id not in self.known:
+            found = self.db.execute("SELECT display_name FROM users WHERE id = ?", [user_id])
+            self.known[user_id] = (found.fetchone() or [""])[0]
+        return self.known[user_id]
+
+
+def pages_of(rows: Iterable[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    """Rows in pages of ``size`` (itertools.batched, from Python 3.12)."""
+    it = iter(rows)
+    while page := list(itertools.islice(it, size)):
+        yield page

@@ -9,8 +9,6 @@ connection of its own, so a long ledger is never held in memory.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +17,7 @@ import sqlite_utils
 
 from schemas.taxonomy import LOCALES
 
-from ..spreadsheet import BOM, mad, on_own_connection, spreadsheet_text
+from ..spreadsheet import DisplayNames, csv_lines, mad, on_own_connection, spreadsheet_text
 from .words import PAYMENT_METHODS
 
 PAGE = 500
@@ -56,32 +54,25 @@ def streamed(pool: Any, cooperative: str, lang: str) -> Iterator[str]:
 def rows(db: sqlite_utils.Database, cooperative: str, lang: str) -> Iterator[str]:
     """The CSV, header first, a page of entries at a time, in the order recorded here."""
     lang = lang if lang in LOCALES else "fr"
-    names: dict[str, str] = {}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    yield BOM + buffer.getvalue()
+    return csv_lines(COLUMNS, _pages(db, cooperative, lang))
+
+
+def _pages(db: sqlite_utils.Database, cooperative: str, lang: str) -> Iterator[list[list]]:
+    names = DisplayNames(db)
     after = 0
-    while True:
-        page = db.execute(
-            "SELECT e.seq, e.id, e.signed_centimes, r.body FROM earning_entries e "
-            "JOIN docs d ON d.id = e.id JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
-            "WHERE e.cooperative = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
-            [cooperative, after, PAGE],
-        ).fetchall()
-        if not page:
-            return
-        buffer.seek(0)
-        buffer.truncate()
-        for seq, entry_id, signed, raw in page:
-            after = seq
+    while page := db.execute(
+        "SELECT e.seq, e.id, e.signed_centimes, r.body FROM earning_entries e "
+        "JOIN docs d ON d.id = e.id JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
+        "WHERE e.cooperative = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+        [cooperative, after, PAGE],
+    ).fetchall():
+        after = page[-1][0]
+        out = []
+        for _, entry_id, signed, raw in page:
             body = json.loads(raw)
-            artisan = body.get("artisan") or ""
-            if artisan not in names:
-                found = db.execute("SELECT display_name FROM users WHERE id = ?", [artisan])
-                names[artisan] = (found.fetchone() or [""])[0]
-            writer.writerow(_row(entry_id, signed, body, names[artisan], lang))
-        yield buffer.getvalue()
+            name = names(body.get("artisan") or "")
+            out.append(_row(entry_id, signed, body, name, lang))
+        yield out
 
 
 def _row(entry_id: str, signed: int, body: dict[str, Any], name: str, lang: str) -> list[Any]:

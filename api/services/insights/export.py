@@ -10,13 +10,11 @@ rows are written a page at a time as the answer streams.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
 from ..ledger.export import name_in
-from ..spreadsheet import BOM, mad, on_own_connection, spreadsheet_text
+from ..spreadsheet import csv_lines, mad, on_own_connection, pages_of, spreadsheet_text
 from . import figures as figures_mod
 from .figures import COOPERATIVE_PAGE, Figures
 from .periods import Period
@@ -49,36 +47,24 @@ def streamed(pool: Any, cooperative: str, period: Period, lang: str) -> Iterator
 
 
 def rows(figures: Figures, lang: str) -> Iterator[str]:
+    return csv_lines(COLUMNS, pages_of(_rows(figures, lang), PAGE))
+
+
+def _rows(figures: Figures, lang: str) -> Iterator[list]:
     mondays = dict(zip(figures.period.weeks, figures.period.mondays, strict=True))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    yield BOM + buffer.getvalue()
-    written = 0
-    buffer.seek(0)
-    buffer.truncate()
     for week, page, source, cell in figures.rows():
         product = figures.products.get(page)
-        writer.writerow(
-            [
-                week,
-                mondays[week].isoformat(),
-                "cooperative" if page == COOPERATIVE_PAGE else "product",
-                page,
-                spreadsheet_text(name_in(product.title, lang) if product else ""),
-                source,
-                cell.views,
-                cell.previews,
-                cell.visitors,
-                cell.orders,
-                cell.delivered,
-                mad(cell.delivered_centimes),
-            ]
-        )
-        written += 1
-        if written % PAGE == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.getvalue():
-        yield buffer.getvalue()
+        yield [
+            week,
+            mondays[week].isoformat(),
+            "cooperative" if page == COOPERATIVE_PAGE else "product",
+            page,
+            spreadsheet_text(name_in(product.title, lang) if product else ""),
+            source,
+            cell.views,
+            cell.previews,
+            cell.visitors,
+            cell.orders,
+            cell.delivered,
+            mad(cell.delivered_centimes),
+        ]

@@ -8,8 +8,6 @@ a generator over pages of the ledger's table, so a long ledger is never held in 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +17,7 @@ import sqlite_utils
 from schemas.ledger import shown
 from schemas.taxonomy import LOCALES
 
-from ..spreadsheet import BOM, mad, on_own_connection, spreadsheet_text
+from ..spreadsheet import DisplayNames, csv_lines, mad, on_own_connection, spreadsheet_text
 
 PAGE = 500
 COLUMNS = (
@@ -73,31 +71,26 @@ def rows(db: sqlite_utils.Database, cooperative: str, lang: str) -> Iterator[str
             "SELECT id, name, unit FROM materials WHERE cooperative = ?", [cooperative]
         ).fetchall()
     }
-    people: dict[str, str] = {}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    yield BOM + buffer.getvalue()
+    return csv_lines(COLUMNS, _pages(db, cooperative, lang, materials))
+
+
+def _pages(
+    db: sqlite_utils.Database, cooperative: str, lang: str, materials: dict
+) -> Iterator[list[list]]:
+    people = DisplayNames(db)
     after = 0
-    while True:
-        page = db.execute(
-            "SELECT seq, id, body, active FROM ledger_movements "
-            "WHERE cooperative = ? AND seq > ? ORDER BY seq LIMIT ?",
-            [cooperative, after, PAGE],
-        ).fetchall()
-        if not page:
-            return
-        buffer.seek(0)
-        buffer.truncate()
-        for seq, doc_id, raw, active in page:
-            after = seq
+    while page := db.execute(
+        "SELECT seq, id, body, active FROM ledger_movements "
+        "WHERE cooperative = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [cooperative, after, PAGE],
+    ).fetchall():
+        after = page[-1][0]
+        out = []
+        for _, doc_id, raw, active in page:
             body = json.loads(raw)
-            owner = body.get("owner") or ""
-            if owner not in people:
-                found = db.execute("SELECT display_name FROM users WHERE id = ?", [owner])
-                people[owner] = (found.fetchone() or [""])[0]
-            writer.writerow(_row(doc_id, body, bool(active), materials, lang, people[owner]))
-        yield buffer.getvalue()
+            recorder = people(body.get("owner") or "")
+            out.append(_row(doc_id, body, bool(active), materials, lang, recorder))
+        yield out
 
 
 def _row(
