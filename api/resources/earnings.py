@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, request
+from flask import Response
 from flask_restx import Resource
 
 from schemas.bulk_api import CorrectionCreateSchema, PaymentCreateSchema
@@ -19,7 +19,7 @@ from ..security import current_user, login_required
 from ..services.bulk import earnings, export
 from ..services.ledger.materials import cooperative_for
 from ..state import hirfa
-from .params import LIMIT, SINCE, choice_param
+from .params import LIMIT, SINCE, choice_param, single_arg
 
 ns = namespace("earnings", "What the cooperative owes each artisan: earned, paid, owed.", path="/")
 
@@ -31,14 +31,6 @@ COOPERATIVE = {
         "example": "coop-taza-zerbia",
     }
 }
-
-
-def _one(name: str) -> str | None:
-    """A query parameter given at most once: 400 rather than one of two silently used."""
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise BadRequest(f"Give `{name}` once.", details={name: values})
-    return values[0] if values else None
 
 
 @ns.route("/earnings")
@@ -68,7 +60,7 @@ class Earnings(Resource):
     def get(self):
         """List an artisan's entries"""
         user = current_user()
-        artisan = _one("artisan") or (user.id if user.role == "artisan" else None)
+        artisan = single_arg("artisan") or (user.id if user.role == "artisan" else None)
         if not artisan:
             raise ValidationFailed(
                 details={"fields": {"artisan": ["A coordinator says whose entries."]}}
@@ -96,7 +88,7 @@ class Balances(Resource):
     def get(self):
         """List the artisans' balances"""
         db, user = hirfa().db(), current_user()
-        coop = cooperative_for(db, user, _one("cooperative"))
+        coop = cooperative_for(db, user, single_arg("cooperative"))
         items = earnings.balances(db, user, coop)
         return dump(ArtisanBalanceListSchema, {"cooperative": coop, "items": items})
 
@@ -182,10 +174,10 @@ class EarningsCsv(Resource):
     def get(self):
         """Download the entries as CSV"""
         user = current_user()
-        asked = _one("lang")
+        asked = single_arg("lang")
         if asked and asked not in LOCALES:
             raise BadRequest(f"Unknown language {asked!r}.", details={"allowed": list(LOCALES)})
-        coop = cooperative_for(hirfa().db(), user, _one("cooperative"))
+        coop = cooperative_for(hirfa().db(), user, single_arg("cooperative"))
         name = export.filename(coop, datetime.now(UTC).strftime("%Y%m%d"))
         return Response(
             export.streamed(hirfa().pool, coop, asked or user.locale),

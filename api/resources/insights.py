@@ -20,7 +20,7 @@ from ..security import current_user, login_required
 from ..services.insights import export, figures, reads
 from ..services.insights.periods import DEFAULT_WEEKS, MAX_WEEKS, last_weeks
 from ..state import hirfa
-from .params import INTEGER, choice_param
+from .params import INTEGER, choice_param, single_arg
 
 ns = namespace(
     "insights",
@@ -102,13 +102,6 @@ def weeks_arg() -> int:
     return weeks
 
 
-def _one(name: str) -> str | None:
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise BadRequest(f"Give `{name}` once.", details={name: values})
-    return values[0] if values else None
-
-
 @ns.route("")
 class CooperativeInsights(Resource):
     @ns.doc(
@@ -131,7 +124,7 @@ class CooperativeInsights(Resource):
         """A cooperative's insights"""
         db = hirfa().db()
         weeks = weeks_arg()
-        coop = reads.cooperative(db, current_user(), _one("cooperative"))
+        coop = reads.cooperative(db, current_user(), single_arg("cooperative"))
         found = figures.of_cooperative(db, coop, last_weeks(weeks))
         return dump(InsightsSchema, reads.answer(found))
 
@@ -201,11 +194,11 @@ class InsightsCsv(Resource):
     def get(self):
         """Download a cooperative's insights as CSV"""
         user = current_user()
-        asked = _one("lang")
+        asked = single_arg("lang")
         if asked is not None and asked not in LOCALES:
             raise BadRequest(f"Unknown language {asked!r}.", details={"allowed": list(LOCALES)})
         weeks = weeks_arg()
-        coop = reads.cooperative(hirfa().db(), user, _one("cooperative"))
+        coop = reads.cooperative(hirfa().db(), user, single_arg("cooperative"))
         period = last_weeks(weeks)
         return Response(
             export.streamed(hirfa().pool, coop, period, asked or user.locale),

@@ -83,6 +83,14 @@ def bool_arg(name: str) -> bool:
     raise BadRequest(f"`{name}` is true or false.", details={name: raw})
 
 
+def single_arg(name: str) -> str | None:
+    """A query parameter given at most once: 400 rather than one of two silently used."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"Give `{name}` once.", details={name: values})
+    return values[0] if values else None
+
+
 def choice_arg(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
     """A query parameter that is one of ``allowed``, or absent (None); anything else a
     400 naming the choices, rather than a filter that silently matches nothing."""
