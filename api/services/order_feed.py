@@ -72,9 +72,13 @@ def process(store: DocumentStore, media_dir: str | None = None) -> int:
         return 0
     with write_transaction(db):
         rows = _changed(db, _checkpoint(db))
+        # Most listings synced have no conflict: their trees, read in one query, say so
+        # without a look-up each (a phone's push of 250 listings is 250 of them).
+        merged = store.rows([doc_id for doc_id, _ in rows if doc_id.startswith(FIELD_MERGED)])
         for doc_id, _ in rows:
             if doc_id.startswith(FIELD_MERGED):
-                settle_product(store, doc_id)
+                if doc_id in merged and revtree.conflicts(merged[doc_id].tree):
+                    settle_product(store, doc_id)
             elif doc_id.startswith(PHOTO):
                 if media_dir is not None:
                     photo_docs.ready_if_uploaded(store, doc_id, media_dir)
