@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, jsonify, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -46,6 +47,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         TESTING=settings.env == "testing",
     )
     app.json.ensure_ascii = False
+    app.session_interface = CookieSessions()
     if settings.trust_proxy:
         # remote_addr becomes the client address the proxies saw, so the per-address
         # sign-in cap counts clients, not the proxy.
@@ -79,9 +81,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
             return response
         try:
-            order_feed.process(hirfa.store(), settings.media_dir)
-            training_feed.process(hirfa.store(), settings.public_url)
-            bulk_feed.process(hirfa.store())
+            _settle(hirfa)
         except Exception:  # the write is committed; the dispatcher's pass will catch up
             log.exception("settling writes after %s %s", request.method, request.path)
         return response
@@ -116,12 +116,63 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         # ~250 bytes, a third of a no-op compact sync on EDGE (sync/compact/batch.py).
         always_send=False,
     )
+    _cors_only_with_origin(app)
     app.register_error_handler(Exception, _error_for_path)
     _health(app, hirfa)
     cli.init_app(app)
     workers.init_app(app)
     web.init_app(app)  # pages: catalogue, /p/<id>, /c/<id>, /review
     return app
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions (the pages' sign-in, api/web/web_sessions.py), minus
+    the signing serializer Flask builds for every request: a request without a cookie
+    (every sync and REST call) gets the empty session Flask would have given it."""
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+def _cors_only_with_origin(app: Flask) -> None:
+    """Call flask-cors' after_request hook only for requests with an Origin.
+
+    Without one (phones, PouchDB in Node, servers: every sync request) it adds no header,
+    as ``always_send=False`` asks, yet matches the path and builds the header list each
+    time, a tenth of a small request's cost. Fails at start-up if flask-cors registers
+    its hook under another name.
+    """
+    hooks = app.after_request_funcs[None]
+    [cors_hook] = [hook for hook in hooks if hook.__name__ == "cors_after_request"]
+
+    def cors_for_browsers(response):
+        if not request.environ.get("HTTP_ORIGIN"):
+            return response
+        return cors_hook(response)
+
+    hooks[hooks.index(cors_hook)] = cors_for_browsers
+
+
+def _settle(hirfa: Hirfa) -> None:
+    """Run the three feeds, unless nothing was written since they last caught up.
+
+    Most non-GET requests of a replication write nothing (``_revs_diff``, ``_bulk_get``,
+    ``_local`` checkpoints). The update sequence moves with every document written, by
+    any process, so when it still equals the one read before a pass after which every
+    feed was caught up, each feed would find nothing new. A feed that stopped at a full
+    batch is not caught up: the next request runs it again, as before.
+    """
+    store, settings = hirfa.store(), hirfa.settings
+    seq = store.update_seq()
+    if seq == hirfa.settled_seq:
+        return
+    orders = order_feed.process(store, settings.media_dir)
+    training = training_feed.process(store, settings.public_url)
+    bulk_feed.process(store)  # follows until nothing is left
+    if orders < order_feed.BATCH and training < training_feed.BATCH:
+        hirfa.settled_seq = seq
 
 
 def _error_for_path(exc: Exception):

@@ -42,6 +42,9 @@ class Hirfa:
         # Called as callback(db, MediaInfo) once an uploaded photo is processed, inside
         # the write transaction that completes the upload (api/services/uploads.py).
         self.on_media_ready: list[Callable[[sqlite_utils.Database, Any], None]] = []
+        # The update sequence read before the last pass after which every feed was caught
+        # up (api/app.py ``_settle``); None before the first.
+        self.settled_seq: int | None = None
         # The time the sign-in throttle counts by; the tests put a clock they move here.
         self.clock: Callable[[], float] = time.time
 

@@ -7,6 +7,7 @@ and an answer that is not compressed costs seconds. Content negotiation as in RF
 
 from __future__ import annotations
 
+import functools
 import gzip
 import zlib
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from .face import current
 _COMPRESSIBLE = ("application/json", "application/x-ndjson", "text/")
 
 
+@functools.lru_cache(maxsize=64)  # clients send one of a handful of values
 def accepts_gzip(header: str | None) -> bool:
     """Whether an Accept-Encoding value allows gzip (``gzip;q=0`` forbids it)."""
     best: float | None = None
@@ -78,13 +80,17 @@ def gzip_response(response: Response) -> Response:
     Registered as an ``after_request`` of the sync blueprint (sync/http/__init__.py);
     also called directly by the REST alias of the compact protocol.
     """
-    response.vary.add("Accept-Encoding")
+    headers = response.headers
+    if "Vary" in headers:
+        response.vary.add("Accept-Encoding")
+    else:  # the usual case, without parsing and rewriting a header set
+        headers["Vary"] = "Accept-Encoding"
     if (
         response.direct_passthrough
         or response.is_streamed
         or response.status_code < 200
         or response.status_code in (204, 304)
-        or "Content-Encoding" in response.headers
+        or "Content-Encoding" in headers
         or not (response.mimetype or "").startswith(_COMPRESSIBLE)
         or request.method == "HEAD"
         or not client_accepts_gzip()

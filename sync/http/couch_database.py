@@ -174,12 +174,17 @@ def bulk_get(db: str):
     docs = body.get("docs") if isinstance(body, dict) else None
     if not isinstance(docs, list):
         raise InvalidInput('_bulk_get wants {"docs": [{"id", "rev"}]}')
-    options = {"revs": flag("revs"), "attachments_data": flag("attachments")}
+    options = {
+        "revs": flag("revs"),
+        "attachments_data": flag("attachments"),
+        "latest": flag("latest"),
+    }
     if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in docs):
         raise InvalidInput("each _bulk_get entry needs an id")
     check_value(docs, "docs")  # ids (strings, checked above), revisions, atts_since
     results = []
-    with ctx.store.prefetched([item["id"] for item in docs]):
+    asked = [(item["id"], item["rev"]) for item in docs if isinstance(item.get("rev"), str)]
+    with ctx.store.prefetched([item["id"] for item in docs], asked):
         for item in docs:
             doc_id, rev = item["id"], item.get("rev")
             found = _bulk_get_one(ctx, doc_id, rev, item.get("atts_since"), options)
@@ -193,9 +198,7 @@ def _bulk_get_one(ctx, doc_id, rev, atts_since, options) -> list[dict]:
         return [{"ok": removed}]
     revs = [rev] if rev else "all"
     try:
-        answers = ctx.store.open_revs(
-            doc_id, revs, ctx.visible, latest=flag("latest"), atts_since=atts_since, **options
-        )
+        answers = ctx.store.open_revs(doc_id, revs, ctx.visible, atts_since=atts_since, **options)
     except StoreError as exc:
         return [{"error": {"id": doc_id, "rev": rev, **exc.to_couch()}}]
     if not answers:

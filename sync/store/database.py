@@ -163,10 +163,13 @@ class ConnectionPool:
 
     Opening costs a connect and four PRAGMAs, and closing the last connection of a WAL
     database checkpoints and syncs it: keeping a few open makes a small request several
-    times cheaper. A connection is used by one thread at a time.
+    times cheaper. A connection is used by one thread at a time. ``keep`` is as many as
+    production serves requests with (gunicorn's 64 threads, docs/operations.md): with
+    fewer, a burst of requests (PouchDB fetching attachments ~50 at a time) closes the
+    surplus on release and opens it again on the next burst.
     """
 
-    def __init__(self, path: str | Path, keep: int = 32):
+    def __init__(self, path: str | Path, keep: int = 64):
         self.path = path
         self.keep = keep
         self._idle: list[sqlite_utils.Database] = []
