@@ -13,13 +13,13 @@ from schemas.bulk_api import CorrectionCreateSchema, PaymentCreateSchema
 from schemas.bulk_views import ArtisanBalanceListSchema, EarningEntrySchema, EarningPageSchema
 from schemas.taxonomy import LOCALES
 
-from ..errors import BadRequest, ValidationFailed
+from ..errors import ValidationFailed
 from ..rest import dump, load_body, model, namespace
 from ..security import current_user, login_required
 from ..services.bulk import earnings, export
 from ..services.ledger.materials import cooperative_for
 from ..state import hirfa
-from .params import LIMIT, SINCE, choice_param, single_arg
+from .params import LIMIT, SINCE, choice_param, language_arg, single_arg
 
 ns = namespace("earnings", "What the cooperative owes each artisan: earned, paid, owed.", path="/")
 
@@ -174,9 +174,7 @@ class EarningsCsv(Resource):
     def get(self):
         """Download the entries as CSV"""
         user = current_user()
-        asked = single_arg("lang")
-        if asked and asked not in LOCALES:
-            raise BadRequest(f"Unknown language {asked!r}.", details={"allowed": list(LOCALES)})
+        asked = language_arg()
         coop = cooperative_for(hirfa().db(), user, single_arg("cooperative"))
         name = export.filename(coop, datetime.now(UTC).strftime("%Y%m%d"))
         return Response(

@@ -20,7 +20,7 @@ from ..security import current_user, login_required
 from ..services.insights import export, figures, reads
 from ..services.insights.periods import DEFAULT_WEEKS, MAX_WEEKS, last_weeks
 from ..state import hirfa
-from .params import INTEGER, choice_param, single_arg
+from .params import INTEGER, choice_param, language_arg, single_arg
 
 ns = namespace(
     "insights",
@@ -194,9 +194,7 @@ class InsightsCsv(Resource):
     def get(self):
         """Download a cooperative's insights as CSV"""
         user = current_user()
-        asked = single_arg("lang")
-        if asked is not None and asked not in LOCALES:
-            raise BadRequest(f"Unknown language {asked!r}.", details={"allowed": list(LOCALES)})
+        asked = language_arg()
         weeks = weeks_arg()
         coop = reads.cooperative(hirfa().db(), user, single_arg("cooperative"))
         period = last_weeks(weeks)

@@ -35,6 +35,7 @@ from .params import (
     bool_arg,
     bool_param,
     choice_param,
+    language_arg,
     with_etag,
 )
 
@@ -330,10 +331,8 @@ class LedgerCsv(Resource):
     def get(self):
         """Download the ledger as CSV"""
         user = current_user()
-        asked = _arg("lang")
+        asked = language_arg()
         lang = asked or user.locale
-        if asked and lang not in LOCALES:
-            raise BadRequest(f"Unknown language {lang!r}.", details={"allowed": list(LOCALES)})
         coop = _coop()
         name = export.filename(coop, datetime.now(UTC).strftime("%Y%m%d"))
         return Response(

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import request
 
+from schemas.taxonomy import LOCALES
+
 from ..errors import AppError, BadRequest
 from ..security import current_user
 from ..services import idempotency
@@ -89,6 +91,15 @@ def single_arg(name: str) -> str | None:
     if len(values) > 1:
         raise BadRequest(f"Give `{name}` once.", details={name: values})
     return values[0] if values else None
+
+
+def language_arg() -> str | None:
+    """The ``lang`` of an export, given at most once: one of the languages, or absent
+    (None). An empty ``lang=`` is not a language: a 400, as the spec's list says."""
+    asked = single_arg("lang")
+    if asked is not None and asked not in LOCALES:
+        raise BadRequest(f"Unknown language {asked!r}.", details={"allowed": list(LOCALES)})
+    return asked
 
 
 def choice_arg(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
