@@ -259,7 +259,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "benchmark": "sync_pouchdb",
         "quick": quick,
         "repeats": repeats,
-        "ratio": "hirfa (werkzeug) docs/s over pouchdb-server docs/s (aim >= 1.0)",
+        "ratio": "hirfa (werkzeug) docs/s over pouchdb-server docs/s (aim >= 1.2, issue 20)",
         "ratio_gunicorn": "hirfa (gunicorn, production) docs/s over pouchdb-server docs/s",
         "results": rows,
         "environment": environment(),

@@ -172,7 +172,9 @@ class InsightsCsv(Resource):
         params={
             **COOPERATIVE,
             **WEEKS,
-            "lang": choice_param("the language of product titles", LOCALES, "fr"),
+            "lang": choice_param(
+                "the language of product titles", LOCALES, "fr", empty_is_absent=True
+            ),
         },
     )
     @ns.produces(["text/csv", "application/json"])

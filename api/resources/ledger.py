@@ -312,7 +312,9 @@ class LedgerCsv(Resource):
         "order, what a reversal reverses, whether a movement is reversed, who recorded it.",
         params={
             **COOPERATIVE,
-            "lang": choice_param("the language of material names", LOCALES, "ar"),
+            "lang": choice_param(
+                "the language of material names", LOCALES, "ar", empty_is_absent=True
+            ),
         },
     )
     @ledger_ns.produces(["text/csv", "application/json"])

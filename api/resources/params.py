@@ -94,9 +94,10 @@ def single_arg(name: str) -> str | None:
 
 
 def language_arg() -> str | None:
-    """The ``lang`` of an export, given at most once: one of the languages, or absent
-    (None). An empty ``lang=`` is not a language: a 400, as the spec's list says."""
-    asked = single_arg("lang")
+    """The ``lang`` of an export, given at most once: one of the languages, or None when
+    absent or empty (documented with ``choice_param(..., empty_is_absent=True)``: a form's
+    empty choice means "my language"); anything else is a 400 naming the languages."""
+    asked = single_arg("lang") or None
     if asked is not None and asked not in LOCALES:
         raise BadRequest(f"Unknown language {asked!r}.", details={"allowed": list(LOCALES)})
     return asked
