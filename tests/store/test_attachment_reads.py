@@ -12,26 +12,11 @@ from __future__ import annotations
 import base64
 import itertools
 
-import pytest
-
-from sync.store import attachments, migrations, schema_steps
-from sync.store.database import connect
+from sync.store import attachments
 from sync.store.documents import DocumentStore
 from sync.store.errors import DocumentNotFound
 
 NAMES = ["p.jpg", "photo one.txt", "dir/inner.txt", 'q"uote.txt', "زربية.txt", "$.x[0]", "absent"]
-
-
-def channels(doc_id, body):
-    return {f"owner:{body['owner']}"} if body and "owner" in body else set()
-
-
-@pytest.fixture
-def store(tmp_path):
-    db = connect(tmp_path / "store.sqlite3")
-    migrations.migrate(db, schema_steps.MIGRATIONS)
-    yield DocumentStore(db, channels, revs_limit=5, max_attachment_bytes=1000)
-    db.close()
 
 
 def inline(*names: str, salt: str = "") -> dict:

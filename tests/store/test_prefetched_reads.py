@@ -3,24 +3,6 @@ exactly as the same reads one by one."""
 
 from __future__ import annotations
 
-import pytest
-
-from sync.store import migrations, schema_steps
-from sync.store.database import connect
-from sync.store.documents import DocumentStore
-
-
-def channels(doc_id, body):
-    return {f"owner:{body['owner']}"} if body and "owner" in body else set()
-
-
-@pytest.fixture
-def store(tmp_path):
-    db = connect(tmp_path / "store.sqlite3")
-    migrations.migrate(db, schema_steps.MIGRATIONS)
-    yield DocumentStore(db, channels, revs_limit=5, max_attachment_bytes=1000)
-    db.close()
-
 
 def test_bulk_reads_with_bodies_read_up_front_answer_as_one_by_one(store):
     first = store.put({"_id": "a", "owner": "x", "v": 1})

@@ -18,18 +18,6 @@ from sync.store.errors import (
 )
 
 
-def channels(doc_id, body):
-    return {f"owner:{body['owner']}"} if body and "owner" in body else set()
-
-
-@pytest.fixture
-def store(tmp_path):
-    db = connect(tmp_path / "store.sqlite3")
-    migrations.migrate(db, schema_steps.MIGRATIONS)
-    yield DocumentStore(db, channels, revs_limit=5, max_attachment_bytes=1000)
-    db.close()
-
-
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -51,7 +39,7 @@ def test_put_get_and_stale_revision_is_409(store):
 def test_same_edit_gives_the_same_revision(store, tmp_path):
     other_db = connect(tmp_path / "other.sqlite3")
     migrations.migrate(other_db, schema_steps.MIGRATIONS)
-    other = DocumentStore(other_db, channels)
+    other = DocumentStore(other_db, store.channels_fn)
     doc = {"_id": "a", "owner": "x", "title": {"ar": "زربية"}}
     assert store.put(dict(doc)) == other.put(dict(doc))
 
