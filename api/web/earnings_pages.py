@@ -10,10 +10,8 @@ is said on the page in the coordinator's language, and nothing is written.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlencode
 
-import sqlite_utils
 from flask import Response, g, redirect, request, session
 from markupsafe import Markup
 
@@ -25,7 +23,7 @@ from ..services.bulk import earnings, export, words
 from ..state import hirfa
 from . import bulk_text, earnings_text, i18n
 from .bulk_messages import Refused, flash, say_refusal
-from .coordinator_guard import coordinator_or_answer
+from .coordinator_guard import coordinator_and_cooperative, coordinator_or_answer
 from .dirhams import centimes, money
 from .display_names import cooperative_name, user_names
 from .rendering import error_page, page_blueprint, render
@@ -44,31 +42,21 @@ LATEST_ENTRIES = 20
 
 @blueprint.get(EARNINGS)
 def earnings_page():
-    user, refused = coordinator_or_answer(EARNINGS)
-    if user is None:
-        return refused
     store, lang = hirfa().store(), g.lang
-    everyone = accounts.list_cooperatives(store.db)
-    coops = [c for c in everyone if user.role == "admin" or c["id"] in user.cooperative_ids]
-    if not coops:
-        return error_page(403, "not_your_cooperative", back=COOKIE_PATH)
-    asked = request.args.get("cooperative") or _busiest(store.db, coops)
-    coop = next((c for c in coops if c["id"] == asked), None)
-    if coop is None:
-        return error_page(403, "not_your_cooperative", back=EARNINGS)
+    found = coordinator_and_cooperative(
+        EARNINGS, lambda coops: earnings.busiest(store.db, [c["id"] for c in coops])
+    )
+    if isinstance(found, Response):
+        return found
+    user, coops, coop = found
     rows = earnings.balances(store.db, user, coop["id"])
     for row in rows:  # below zero: paid ahead of what she earned, said in words
         owed = row["balance_centimes"]
         advance = Markup(i18n.text(lang, "bo_advance")).format(amount=money(-owed))
         row["advance"] = advance if owed < 0 else None
     name = user_names(store.db)
-    latest = store.db.execute(
-        "SELECT id FROM earning_entries WHERE cooperative = ? ORDER BY seq DESC LIMIT ?",
-        [coop["id"], LATEST_ENTRIES],
-    ).fetchall()
     entries = []
-    for (entry_id,) in latest:
-        entry = earnings.render({**store.winner_body(entry_id), "_id": entry_id})
+    for entry in earnings.latest(store, coop["id"], LATEST_ENTRIES):
         text = Markup(i18n.text(lang, f"en_{entry['kind']}")).format(
             name=Markup("<bdi>{}</bdi>").format(name(entry["artisan"])),
             amount=money(entry["amount_centimes"]),
@@ -76,7 +64,7 @@ def earnings_page():
         )
         method = _method_text(entry.get("method"), lang)
         details = [i18n.date(entry["at"], lang), method, entry.get("reference") or ""]
-        entries.append({"id": entry_id, "kind": entry["kind"], "text": text,
+        entries.append({"id": entry["id"], "kind": entry["kind"], "text": text,
                         "details": " · ".join(d for d in details if d),
                         "note": entry.get("note") or ""})  # fmt: skip
     return render(
@@ -113,17 +101,6 @@ def earnings_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _busiest(db: sqlite_utils.Database, coops: list[dict[str, Any]]) -> str:
-    """Of her cooperatives, the one with the latest entry (else the first)."""
-    ids = [c["id"] for c in coops]
-    row = db.execute(
-        f"SELECT cooperative FROM earning_entries WHERE cooperative IN "
-        f"({','.join('?' * len(ids))}) ORDER BY seq DESC LIMIT 1",
-        ids,
-    ).fetchone()
-    return row[0] if row else ids[0]
 
 
 def _method_text(method: str | None, lang: str) -> str:

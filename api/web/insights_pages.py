@@ -22,9 +22,10 @@ from ..services.insights.figures import COOPERATIVE_PAGE, Cell
 from ..services.insights.periods import MAX_WEEKS, PAGE_CHOICES, last_weeks, page_weeks
 from ..state import hirfa
 from . import i18n
-from .inventory_pages import _coop_name, _cooperatives
+from .coordinator_guard import coordinator_and_cooperative
+from .display_names import cooperative_name
 from .rendering import error_page, page_blueprint, render
-from .review_pages import COOKIE_PATH, REVIEWERS, csrf_token, sign_in_form, signed_in
+from .review_pages import COOKIE_PATH, csrf_token
 
 blueprint = page_blueprint("insights")
 
@@ -162,26 +163,9 @@ def insights_short():
     return redirect(f"{PATH}?{query}" if query else PATH, 302)
 
 
-def _coordinator_and_coop(back: str):
-    """(user, her cooperatives, the one asked) or an answer to send instead."""
-    user = signed_in()
-    if user is None:
-        return sign_in_form(back=back)
-    if user.role not in REVIEWERS:
-        return error_page(403, "not_coordinator")
-    coops = _cooperatives(hirfa().db(), user)
-    if not coops:
-        return error_page(403, "not_your_cooperative", back=COOKIE_PATH)
-    asked = request.args.get("cooperative") or coops[0]["id"]
-    coop = next((c for c in coops if c["id"] == asked), None)
-    if coop is None:
-        return error_page(403, "not_your_cooperative", back=PATH)
-    return user, coops, coop
-
-
 @blueprint.get(PATH)
 def insights_page():
-    found = _coordinator_and_coop(PATH)
+    found = coordinator_and_cooperative(PATH)
     if isinstance(found, Response):
         return found
     user, coops, coop = found
@@ -194,9 +178,9 @@ def insights_page():
     return render(
         "insights.html",
         user=user,
-        coops=[(c["id"], _coop_name(c, lang)) for c in coops],
+        coops=[(c["id"], cooperative_name(c, lang)) for c in coops],
         coop=coop,
-        coop_name=_coop_name(coop, lang),
+        coop_name=cooperative_name(coop, lang),
         weeks=weeks,
         choices=PAGE_CHOICES,
         period_text=Markup(i18n.text(lang, "ins_from_to")).format(
@@ -222,7 +206,7 @@ def insights_page():
 def insights_csv():
     """The same CSV as GET /api/v1/insights.csv, for a browser signed in on the page. Its
     period is the page's (`weeks`, up to a year): beyond, the page's 400."""
-    found = _coordinator_and_coop(PATH)
+    found = coordinator_and_cooperative(PATH)
     if isinstance(found, Response):
         return found
     _, _, coop = found

@@ -9,23 +9,23 @@ to that path (api/web/review_pages.py), so a page elsewhere would never receive 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import sqlite_utils
 from flask import Response, g, redirect, request
 from markupsafe import Markup
 
 from schemas.ledger import STORE, place_artisan, shown
 
-from ..services import accounts
-from ..services.accounts import User
 from ..services.ledger import export, reads
 from ..state import hirfa
 from . import i18n
+from .coordinator_guard import coordinator_and_cooperative, coordinator_or_answer, her_cooperatives
+from .display_names import cooperative_name, user_names
 from .rendering import error_page, page_blueprint, render
-from .review_pages import COOKIE_PATH, REVIEWERS, csrf_token, sign_in_form, signed_in
+from .review_pages import COOKIE_PATH, csrf_token
 
 blueprint = page_blueprint("inventory")
 
@@ -45,24 +45,16 @@ def inventory_short():
 
 @blueprint.get(PATH)
 def inventory_page():
-    user = signed_in()
-    if user is None:
-        return sign_in_form(back=PATH)
-    if user.role not in REVIEWERS:
-        return error_page(403, "not_coordinator")
+    found = coordinator_and_cooperative(PATH)
+    if isinstance(found, Response):
+        return found
+    user, coops, coop = found
     db = hirfa().db()
-    coops = _cooperatives(db, user)
-    if not coops:
-        return error_page(403, "not_your_cooperative", back=COOKIE_PATH)
-    asked = request.args.get("cooperative") or coops[0]["id"]
-    coop = next((c for c in coops if c["id"] == asked), None)
-    if coop is None:
-        return error_page(403, "not_your_cooperative", back=PATH)
     before = request.args.get("before", "")
     # ASCII digits only ("²".isdigit() is true), and a bound SQLite's integers can take.
     cursor = int(before) if re.fullmatch(r"[0-9]{1,18}", before) else None
     lang = g.lang
-    people = _People(db)
+    person_name = user_names(db)
     units = {m["id"]: m for m in reads.materials(db, coop["id"], archived=True)}
     balances = reads.balances(db, coop["id"])
     moves, next_cursor = reads.movements(db, coop["id"], before=cursor, limit=MOVEMENTS_PAGE)
@@ -70,13 +62,13 @@ def inventory_page():
     return render(
         "inventory.html",
         user=user,
-        coops=[(c["id"], _coop_name(c, lang)) for c in coops],
+        coops=[(c["id"], cooperative_name(c, lang)) for c in coops],
         coop=coop,
-        coop_name=_coop_name(coop, lang),
+        coop_name=cooperative_name(coop, lang),
         low=_low(balances, units, lang),
-        places=_places(balances, people, lang),
+        places=_places(balances, person_name, lang),
         negative=any(b["negative"] for b in balances),
-        movements=[_movement(m, units, people, lang) for m in moves],
+        movements=[_movement(m, units, person_name, lang) for m in moves],
         older_url=f"{PATH}?{urlencode({**here, 'before': next_cursor})}" if next_cursor else None,
         latest_url=f"{PATH}?{urlencode(here)}" if cursor is not None else None,
         csv_url=f"{CSV_PATH}?{urlencode(here)}",
@@ -88,12 +80,10 @@ def inventory_page():
 def inventory_csv():
     """The same CSV as the REST API's, in the page's language, for a browser signed in
     on the page (its cookies never reach /api/v1)."""
-    user = signed_in()
+    user, refused = coordinator_or_answer(PATH)
     if user is None:
-        return sign_in_form(back=PATH)
-    if user.role not in REVIEWERS:
-        return error_page(403, "not_coordinator")
-    coops = {c["id"] for c in _cooperatives(hirfa().db(), user)}
+        return refused
+    coops = {c["id"] for c in her_cooperatives(user)}
     coop = request.args.get("cooperative")
     if coop not in coops:
         return error_page(403, "not_your_cooperative", back=PATH)
@@ -103,32 +93,6 @@ def inventory_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _cooperatives(db: sqlite_utils.Database, user: User) -> list[dict[str, Any]]:
-    """The cooperatives she may look at: her own; every one for an admin."""
-    everyone = accounts.list_cooperatives(db)
-    if user.role == "admin":
-        return everyone
-    return [c for c in everyone if c["id"] in user.cooperative_ids]
-
-
-def _coop_name(coop: dict[str, Any], lang: str) -> str:
-    return i18n.pick({"ar": coop.get("name_ar"), "fr": coop.get("name_fr")}, lang)[0]
-
-
-class _People:
-    """Display names by user id, each looked up once per page."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
-        self.names: dict[str, str] = {}
-
-    def name(self, user_id: str) -> str:
-        if user_id not in self.names:
-            found = accounts.get_user(self.db, user_id)
-            self.names[user_id] = found.display_name if found else user_id
-        return self.names[user_id]
 
 
 def quantity(amount: int, unit: str | None, lang: str) -> Markup:
@@ -176,7 +140,9 @@ def _low(balances: list[dict], units: dict[str, dict], lang: str) -> list[dict[s
     return low
 
 
-def _places(balances: list[dict], people: _People, lang: str) -> list[dict[str, Any]]:
+def _places(
+    balances: list[dict], person_name: Callable[[str], str], lang: str
+) -> list[dict[str, Any]]:
     """The store first, then each artisan by name; an artisan's empty balances left out."""
     places: dict[str, dict[str, Any]] = {}
     for row in balances:
@@ -184,7 +150,7 @@ def _places(balances: list[dict], people: _People, lang: str) -> list[dict[str, 
         if artisan is not None and row["quantity"] == 0:
             continue
         if row["place"] not in places:
-            name = i18n.text(lang, "inv_store") if artisan is None else people.name(artisan)
+            name = i18n.text(lang, "inv_store") if artisan is None else person_name(artisan)
             places[row["place"]] = {"place": row["place"], "name": name, "rows": []}
         places[row["place"]]["rows"].append(
             {
@@ -202,7 +168,7 @@ def _places(balances: list[dict], people: _People, lang: str) -> list[dict[str, 
 
 
 def _movement(
-    move: dict[str, Any], units: dict[str, dict], people: _People, lang: str
+    move: dict[str, Any], units: dict[str, dict], person_name: Callable[[str], str], lang: str
 ) -> dict[str, Any]:
     """A movement for the list: its material, what happened in words, when and by whom."""
     kind = move.get("kind")
@@ -211,7 +177,7 @@ def _movement(
         when = move["occurred_at"][:16].replace("T", " ")
         details.append(Markup('<bdi dir="ltr">{}</bdi>').format(when))
     if move.get("owner"):
-        recorder = _person(people.name(move["owner"]))
+        recorder = _person(person_name(move["owner"]))
         details.append(Markup(i18n.text(lang, "inv_recorded_by")).format(name=recorder))
     if kind == "receive" and move.get("cost_centimes") is not None:
         cost = i18n.price(move["cost_centimes"], lang)
@@ -222,14 +188,16 @@ def _movement(
         "id": move["id"],
         "kind": kind,
         "material": _material_name(material, move.get("material", ""), lang) if named else None,
-        "text": _sentence(move, units, people, lang),
+        "text": _sentence(move, units, person_name, lang),
         "details": Markup(" · ").join(details),
         "note": move.get("note"),
         "reversed": move.get("reversed", False),
     }
 
 
-def _sentence(move: dict[str, Any], units: dict[str, dict], people: _People, lang: str) -> Markup:
+def _sentence(
+    move: dict[str, Any], units: dict[str, dict], person_name: Callable[[str], str], lang: str
+) -> Markup:
     """What happened, in the page's language: one sentence per kind and kind of place
     (the store, or an artisan by name), e.g. "Fatima received 8 kg from the store"."""
     kind = move.get("kind")
@@ -238,7 +206,7 @@ def _sentence(move: dict[str, Any], units: dict[str, dict], people: _People, lan
         artisan = place_artisan(move.get(name) or STORE)
         if artisan is None:
             return "store", Markup()
-        return "artisan", _person(people.name(artisan))
+        return "artisan", _person(person_name(artisan))
 
     def qty(amount: int, material_id: str | None = None) -> Markup:
         material = units.get(material_id or move.get("material") or "") or {}

@@ -132,6 +132,25 @@ def entries(
     }
 
 
+def latest(store: DocumentStore, cooperative: str, limit: int) -> list[dict[str, Any]]:
+    """The cooperative's latest entries, newest first, as ``render`` gives them."""
+    rows = store.db.execute(
+        "SELECT id FROM earning_entries WHERE cooperative = ? ORDER BY seq DESC LIMIT ?",
+        [cooperative, limit],
+    ).fetchall()
+    return [render({**store.winner_body(entry_id), "_id": entry_id}) for (entry_id,) in rows]
+
+
+def busiest(db: sqlite_utils.Database, cooperatives: list[str]) -> str:
+    """Of these cooperatives, the one with the latest entry (else the first)."""
+    row = db.execute(
+        f"SELECT cooperative FROM earning_entries WHERE cooperative IN "
+        f"({','.join('?' * len(cooperatives))}) ORDER BY seq DESC LIMIT 1",
+        cooperatives,
+    ).fetchone()
+    return row[0] if row else cooperatives[0]
+
+
 def balances(db: sqlite_utils.Database, user: User, cooperative: str) -> list[dict[str, Any]]:
     """Every artisan of a cooperative with what she earned, was paid, and is owed."""
     if user.role != "admin" and cooperative not in user.cooperative_ids:
